@@ -1,0 +1,3 @@
+"""URLs of the OMS push API: /oms-api/, its schema, and the removed legacy /oms."""
+
+urlpatterns: list = []

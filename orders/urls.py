@@ -1,0 +1,4 @@
+"""URLs of the seller's order management screen."""
+
+app_name = "orders"
+urlpatterns: list = []
