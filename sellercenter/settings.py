@@ -147,7 +147,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     _sqlite_file = Path(DATABASES["default"]["NAME"])
-    DATABASES["default"]["TEST"] = {"NAME": str(_sqlite_file.with_name("test-" + _sqlite_file.name))}
+    _test_file = _sqlite_file.with_name("test-" + _sqlite_file.name)
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_file)}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from orders.models import Order, OrderItem, Seller, StatusDetailOption
 
-REQUIRE_REAL_PARTS = os.environ.get("REQUIRE_REAL_PARTS", "").strip().lower() in {"1", "true", "yes"}
+REQUIRE_REAL_PARTS = os.environ.get("REQUIRE_REAL_PARTS", "").strip().lower() in {"1", "true"}
 
 
 def require_real_part(available: bool, reason: str) -> None:

@@ -10,8 +10,13 @@ def test_ship_then_deliver(make_items):
     (item,) = make_items(1, first_id=11)
     results = apply_status_updates(
         items=[
-            StatusUpdate(11, "shipped", shipping_carrier="DHL", tracking_code="389292777",
-                         status_event_time=at("2026-11-20 10:00:00")),
+            StatusUpdate(
+                11,
+                "shipped",
+                shipping_carrier="DHL",
+                tracking_code="389292777",
+                status_event_time=at("2026-11-20 10:00:00"),
+            ),
             StatusUpdate(11, "delivered", status_event_time=at("2026-11-21 10:00:00")),
         ],
         system="OMS",
