@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 
+from orders.models import StatusDetailOption
+
 SERVICE_NAME_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
     "A service name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
@@ -231,3 +233,13 @@ class StatusDetailRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential} {self.started_at:%Y-%m-%d %H:%M:%S} {self.outcome}"
+
+
+class StatusDetailMapping(StatusDetailOption):
+    """The status detail options as the Maintenance section shows them (read-only: the OMS
+    owns the mapping); a proxy, so the service desk finds it next to the refresh history."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "status detail mapping"
+        verbose_name_plural = "status detail mapping"
