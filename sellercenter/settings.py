@@ -192,6 +192,19 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 STATUS_DETAIL_REFRESH_SECONDS = env_int("STATUS_DETAIL_REFRESH_SECONDS", 300)
+# A static schedule: a run that waited past the next one is worthless, hence ``expires``.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-status-details": {
+        "task": "maintenance.refresh_all_status_details",
+        "schedule": float(STATUS_DETAIL_REFRESH_SECONDS),
+        "options": {"expires": max(1.0, STATUS_DETAIL_REFRESH_SECONDS * 0.9)},
+    },
+    "prune-request-log": {
+        "task": "maintenance.prune_request_log",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
+    },
+}
 
 # --- Time ------------------------------------------------------------------------------------
 USE_TZ = True
