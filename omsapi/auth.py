@@ -123,10 +123,10 @@ def _check_timestamp(raw: str, now: datetime) -> None:
     skew = int(get_parameter(TIMESTAMP_SKEW_SECONDS))
     age = (now - stamp).total_seconds()
     if age > skew:
-        raise TimestampExpired(f"timestamp {raw} is {age:.0f} s old; allowed skew is {skew} s")
+        raise TimestampExpired(f"timestamp {raw} is {int(age)} s old; allowed skew is {skew} s")
     if -age > skew:
         raise TimestampExpired(
-            f"timestamp {raw} is {-age:.0f} s in the future; allowed skew is {skew} s"
+            f"timestamp {raw} is {int(-age)} s in the future; allowed skew is {skew} s"
         )
 
 
