@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from orders.models import SellerStaff
 
@@ -46,11 +47,9 @@ SERVICE_DESK_PERMISSIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-def sync_service_desk_group(apps: Apps = global_apps) -> object:
-    """Create the group if needed and give it exactly ``SERVICE_DESK_PERMISSIONS``."""
+def _create_permissions(apps: Apps) -> None:
     from django.contrib.auth.management import create_permissions
 
-    # Permissions are normally made after migrate; make them now so the group can get them.
     for app_config in apps.get_app_configs():
         # Migration state apps have no models module; create_permissions skips those.
         models_module = getattr(app_config, "models_module", None)
@@ -59,15 +58,26 @@ def sync_service_desk_group(apps: Apps = global_apps) -> object:
             create_permissions(app_config, verbosity=0, apps=apps)
         finally:
             app_config.models_module = models_module
+
+
+def sync_service_desk_group(apps: Apps = global_apps) -> object:
+    """Create the group if needed and give it exactly ``SERVICE_DESK_PERMISSIONS``."""
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
-    group, _ = group_model.objects.get_or_create(name=SERVICE_DESK_GROUP)
-    wanted = []
+    wanted = Q()
     for app_label, codename in SERVICE_DESK_PERMISSIONS:
-        wanted.append(
-            permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    group.permissions.set(wanted)
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    permissions = list(permission_model.objects.filter(wanted))
+    if len(permissions) < len(SERVICE_DESK_PERMISSIONS):
+        # Permissions are normally made after migrate; make them now so the group gets them.
+        _create_permissions(apps)
+        permissions = list(permission_model.objects.filter(wanted))
+    if len(permissions) != len(SERVICE_DESK_PERMISSIONS):
+        found = {(p.content_type.app_label, p.codename) for p in permissions}
+        missing = sorted(set(SERVICE_DESK_PERMISSIONS) - found)
+        raise LookupError(f"permissions missing for the Service desk group: {missing}")
+    group, _ = group_model.objects.get_or_create(name=SERVICE_DESK_GROUP)
+    group.permissions.set(permissions)
     return group
 
 
