@@ -61,8 +61,6 @@ LOCK_SECONDS = 120
 # task never run (broker lost it, worker killed); the task clears it when it is done.
 QUEUED_MARK_SECONDS = 120
 
-TRIGGERS = ("schedule", "push", "admin", "command", "startup")
-
 
 class RefreshFailed(Exception):
     """A refresh that changed nothing; ``reason`` says why in plain words.

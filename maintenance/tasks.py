@@ -79,6 +79,7 @@ def refresh_system_status_details(
     interval = interval_seconds()
     if deadline is None:
         deadline = time.time() + interval
+    retrying = False
     try:
         credential = SystemCredential.objects.filter(pk=credential_id).first()
         if credential is None:
@@ -96,18 +97,21 @@ def refresh_system_status_details(
             if time.time() + countdown >= deadline:
                 logger.info("status detail refresh of %s: next try on schedule", credential)
                 return "failed"
+            retrying = True
             raise self.retry(
                 countdown=countdown,
                 kwargs={
                     "credential_id": credential_id,
                     "trigger": trigger,
-                    "clear_mark": False,
+                    "clear_mark": clear_mark,
                     "deadline": deadline,
                 },
             ) from None
         return "succeeded"
     finally:
-        if clear_mark:
+        # A refresh queued by queue_refresh stays marked through its retries, so pushes that
+        # keep naming an unknown detail do not pile up more.
+        if clear_mark and not retrying:
             with contextlib.suppress(Exception):
                 cache.delete(queued_mark(credential_id))
 
