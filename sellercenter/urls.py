@@ -3,8 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from orders.urls import account_urlpatterns
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("omsapi.urls")),
     path("", include("orders.urls")),
+    path("", include(account_urlpatterns)),
 ]
