@@ -13,14 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from .bulk import rows_source
 from .models import Order, OrderItem, Seller
 from .state_machine import ItemStatus
 
 ORDER_FIELDS = {"order_number", "seller", "created_at", "items"}
 ITEM_FIELDS = {"id_sales_order_item", "sku", "name", "status"}
+STATUSES = frozenset(ItemStatus.values)
 SELLER_CODE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
 _CHUNK = 2000  # keeps IN lists within SQLite's parameter limit
 
@@ -135,7 +137,7 @@ def _parse_line(line_number: int, line: str) -> _ParsedOrder:
                 if name not in raw:
                     raise ValueError(f"items[{index}]: missing field {name!r}")
             status = raw.get("status", ItemStatus.PENDING.value)
-            if status not in ItemStatus.values:
+            if status not in STATUSES:
                 raise ValueError(
                     f"items[{index}]: status {status!r} is not one of "
                     + ", ".join(ItemStatus.values)
@@ -159,6 +161,34 @@ def _parse_line(line_number: int, line: str) -> _ParsedOrder:
 def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+_ITEM_COLUMNS = (
+    ("order_id", "bigint"),
+    ("seller_id", "bigint"),
+    ("id_sales_order_item", "bigint"),
+    ("sku", "varchar"),
+    ("name", "varchar"),
+    ("status", "varchar"),
+    ("created_at", "timestamptz"),
+)
+
+
+def _insert_items(rows: list[tuple], now: datetime) -> None:
+    """One ``INSERT ... SELECT`` for a batch of items (Django's bulk_create costs several
+    times more in Python for the same rows)."""
+    table = connection.ops.quote_name(OrderItem._meta.db_table)
+    names = [name for name, _ in _ITEM_COLUMNS]
+    source, params = rows_source(_ITEM_COLUMNS, rows)
+    stamp = "%s::timestamptz" if connection.vendor == "postgresql" else "%s"
+    defaults = "'', '', '', '', NULL, NULL"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(names)}, updated_at, reason, shipping_carrier, "
+        "tracking_code, package_status, status_detail_id, status_event_time) "
+        f"SELECT {', '.join('u.' + n for n in names)}, {stamp}, {defaults} FROM {source}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
 
 
 def import_orders(lines: Iterable[str]) -> ImportReport:
@@ -218,7 +248,7 @@ def import_orders(lines: Iterable[str]) -> ImportReport:
         report.sellers_created = missing
 
         now = timezone.now()
-        for batch in _chunks(new_orders, 1000):
+        for batch in _chunks(new_orders, 2000):
             orders = Order.objects.bulk_create(
                 [
                     Order(
@@ -238,20 +268,19 @@ def import_orders(lines: Iterable[str]) -> ImportReport:
                 for order in orders:
                     order.pk = ids[order.order_number]
             items = [
-                OrderItem(
-                    order=order,
-                    seller=order.seller,
-                    id_sales_order_item=item.id_sales_order_item,
-                    sku=item.sku,
-                    name=item.name,
-                    status=item.status,
-                    created_at=order.created_at,
-                    updated_at=now,
+                (
+                    order.pk,
+                    order.seller_id,
+                    item.id_sales_order_item,
+                    item.sku,
+                    item.name,
+                    item.status,
+                    order.created_at,
                 )
                 for order, parsed_order in zip(orders, batch, strict=True)
                 for item in parsed_order.items
             ]
-            OrderItem.objects.bulk_create(items, batch_size=2000)
+            _insert_items(items, now)
             report.items_created += len(items)
         report.orders_created = len(new_orders)
     return report

@@ -17,7 +17,6 @@ The number of SQL statements does not depend on the batch size.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from enum import StrEnum
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .bulk import rows_source
 from .errors import (
     InvalidOrderItemId,
     InvalidReason,
@@ -552,24 +552,6 @@ _HISTORY_COLUMNS = (
 )
 
 
-def _rows_source(columns: Sequence[tuple[str, str]], rows: list[tuple]) -> tuple[str, list]:
-    """A ``FROM`` source of ``rows`` named ``u`` with one parameter per column (PostgreSQL:
-    ``unnest`` of arrays) or one for all (SQLite: ``json_each``); constant statement size."""
-    names = [name for name, _ in columns]
-    if connection.vendor == "postgresql":
-        arrays = [list(column) for column in zip(*rows, strict=True)]
-        casts = ", ".join(f"%s::{kind}[]" for _, kind in columns)
-        return f"unnest({casts}) AS u({', '.join(names)})", arrays
-    adapt = connection.ops.adapt_datetimefield_value
-    encoded = [
-        [adapt(value) if isinstance(value, datetime) else value for value in row] for row in rows
-    ]
-    picks = ", ".join(
-        f"json_extract(value, '$[{index}]') AS {name}" for index, name in enumerate(names)
-    )
-    return f"(SELECT {picks} FROM json_each(%s)) AS u", [json.dumps(encoded)]
-
-
 def _update_items(changed: list[_ItemState], received_at: datetime) -> None:
     table = connection.ops.quote_name(OrderItem._meta.db_table)
     columns = (("id", "bigint"), *_ITEM_COLUMNS)
@@ -586,7 +568,7 @@ def _update_items(changed: list[_ItemState], received_at: datetime) -> None:
         )
         for s in changed
     ]
-    source, params = _rows_source(columns, rows)
+    source, params = rows_source(columns, rows)
     assignments = ", ".join(f"{name} = u.{name}" for name, _ in _ITEM_COLUMNS)
     sql = f"UPDATE {table} SET {assignments}, updated_at = %s FROM {source} WHERE {table}.id = u.id"
     with connection.cursor() as cursor:
@@ -613,7 +595,7 @@ def _insert_history(
         )
         for h in history
     ]
-    source, params = _rows_source(_HISTORY_COLUMNS, rows)
+    source, params = rows_source(_HISTORY_COLUMNS, rows)
     names = [name for name, _ in _HISTORY_COLUMNS]
     if connection.vendor == "postgresql":
         scalars = "%s::timestamptz, %s::varchar, %s::varchar"
