@@ -237,9 +237,15 @@ def _read_items(request: HttpRequest, exchange: Exchange) -> list[Any]:
     if not body.strip():
         raise InvalidRequestFormat('the body is empty; expected {"Request": {"Items": [...]}}')
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 JSON"
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequestFormat("the body is not UTF-8 text") from exc
+    try:
+        payload = json.loads(text)
+    except RecursionError as exc:
+        raise InvalidRequestFormat("the body is not valid JSON: nested too deeply") from exc
+    except ValueError as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise InvalidRequestFormat(f"the body is not valid JSON: {reason}") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("Request"), dict):
         raise InvalidRequestFormat('expected a JSON object {"Request": {"Items": [...]}}')
