@@ -219,6 +219,10 @@ LANGUAGE_CODE = "en-us"
 # --- Static files: served by the application itself (whitenoise) -----------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+try:  # whitenoise warns on every request while the folder is missing
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
