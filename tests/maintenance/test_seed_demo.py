@@ -22,6 +22,12 @@ from orders.models import ItemHistory, Order, OrderItem, SellerStaff
 from orders.state_machine import ItemStatus
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Hashing the three demo passwords the production way costs seconds per run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def seed(key_file, *extra: str) -> str:
     out = io.StringIO()
     call_command("seed_demo", "--key-file", str(key_file), *extra, stdout=out)
