@@ -3,6 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 PORT ?= 8000
+DEMO_OMS_PORT ?= 8001
 PYTEST_ARGS ?=
 
 .PHONY: run test bench lint format loadtest install keys migrate
@@ -32,9 +33,18 @@ var/credentials_key: | $(VENV)/.installed
 migrate: install keys
 	$(PY) manage.py migrate --noinput
 
+# Web, worker, beat and the demo OMS under one process runner. honcho hands PORT to the first
+# entry of the Procfile (web); the demo OMS is told where Seller Center listens.
 run: migrate
-	$(PY) manage.py seed_demo
-	$(VENV)/bin/honcho -f Procfile start
+	$(PY) manage.py seed_demo --oms-url http://127.0.0.1:$(DEMO_OMS_PORT)/
+	@echo
+	@echo "Seller Center runs at http://127.0.0.1:$(PORT)/"
+	@echo "  sellers log in at http://127.0.0.1:$(PORT)/ as acme / acme-demo or bolt / bolt-demo"
+	@echo "  the service desk logs in at http://127.0.0.1:$(PORT)/admin/ as servicedesk / servicedesk-demo"
+	@echo "  the demo OMS (http://127.0.0.1:$(DEMO_OMS_PORT)/) pushes a day of events; stop with Ctrl-C"
+	@echo
+	SELLER_CENTER_URL=http://127.0.0.1:$(PORT)/ DEMO_OMS_PORT=$(DEMO_OMS_PORT) \
+		$(VENV)/bin/honcho -f Procfile start -p $(PORT)
 
 test: install keys
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
