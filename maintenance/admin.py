@@ -45,6 +45,8 @@ from .refresh import queue_refresh
 admin.site.site_header = "Seller Center administration"
 admin.site.site_title = "Seller Center admin"
 admin.site.index_title = "Service desk"
+# The lists are wide (the request log's reasons above all); breadcrumbs and the index suffice.
+admin.site.enable_nav_sidebar = False
 
 TIMES_NOTE = f"Times are shown in the {settings.TIME_ZONE} time zone."
 
@@ -600,9 +602,7 @@ class RequestLogAdmin(ReadOnlyAdmin):
         "service_name",
         "client_ip",
         "action",
-        "outcome",
-        "http_status",
-        "error_code",
+        "outcome_and_code",
         "reason_in_words",
         "items",
     ]
@@ -628,6 +628,11 @@ class RequestLogAdmin(ReadOnlyAdmin):
         "duration_ms",
     ]
     readonly_fields = fields
+
+    @admin.display(description="outcome", ordering="outcome")
+    def outcome_and_code(self, obj: RequestLog) -> str:
+        code = f" {obj.error_code}" if obj.error_code else ""
+        return f"{obj.get_outcome_display()} (HTTP {obj.http_status}{code})"
 
     @admin.display(description="reason")
     def reason_in_words(self, obj: RequestLog) -> str:

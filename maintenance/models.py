@@ -183,20 +183,22 @@ class RequestLog(models.Model):
     request_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(db_index=True)
     service_name = models.CharField(max_length=200, blank=True, default="", db_index=True)
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    client_ip = models.GenericIPAddressField("client IP", null=True, blank=True)
     action = models.CharField(max_length=100, blank=True, default="")
-    http_status = models.PositiveSmallIntegerField()
+    http_status = models.PositiveSmallIntegerField("HTTP status")
     error_code = models.CharField(max_length=8, blank=True, default="")
     outcome = models.CharField(max_length=16, choices=RequestOutcome.choices)
     reason = models.TextField(blank=True, default="")
     items_received = models.PositiveIntegerField(default=0)
     items_refused = models.PositiveIntegerField(default=0)
     item_errors = models.JSONField(default=list, blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
-    api_key_prefix = models.CharField(max_length=12, blank=True, default="")
+    duration_ms = models.PositiveIntegerField("duration (ms)", default=0)
+    api_key_prefix = models.CharField("API key prefix", max_length=12, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = "request log entry"
+        verbose_name_plural = "request log"
         indexes = [
             models.Index(fields=["service_name", "-created_at"], name="requestlog_service_time"),
             models.Index(fields=["api_key_prefix", "-created_at"], name="requestlog_key_time"),
@@ -230,6 +232,7 @@ class StatusDetailRefresh(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = "status detail refresh"
+        verbose_name_plural = "status detail refreshes"
 
     def __str__(self) -> str:
         return f"{self.credential} {self.started_at:%Y-%m-%d %H:%M:%S} {self.outcome}"
