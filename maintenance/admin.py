@@ -109,7 +109,7 @@ class WhitelistedNetworkInline(admin.TabularInline):
 
 class ApiKeyInline(admin.TabularInline):
     model = ApiKey
-    fields = ["prefix", "created_at", "issued_by", "last_used", "state", "revoke"]
+    fields = ["prefix", "created_at", "issued_by_name", "last_used", "state", "revoke"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -127,6 +127,10 @@ class ApiKeyInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="issued by")
+    def issued_by_name(self, obj: ApiKey) -> str:
+        return ApiKeyAdmin.user_name(obj.issued_by)
 
     @admin.display(description="last used")
     def last_used(self, obj: ApiKey) -> Any:
@@ -384,7 +388,7 @@ class ApiKeyAdmin(ReadOnlyAdmin):
     list_display = [
         "prefix",
         "credential",
-        "issued_by",
+        "issued_by_name",
         "created_at",
         "last_used_at",
         "state",
@@ -398,12 +402,25 @@ class ApiKeyAdmin(ReadOnlyAdmin):
         "prefix",
         "credential",
         "created_at",
-        "issued_by",
+        "issued_by_name",
         "last_used_at",
         "revoked_at",
-        "revoked_by",
+        "revoked_by_name",
     ]
     readonly_fields = fields
+
+    @staticmethod
+    def user_name(user: Any) -> str:
+        # Plain text: a link would lead the service desk to the user admin, which is not theirs.
+        return user.get_username() if user is not None else "—"
+
+    @admin.display(description="issued by", ordering="issued_by__username")
+    def issued_by_name(self, obj: ApiKey) -> str:
+        return self.user_name(obj.issued_by)
+
+    @admin.display(description="revoked by")
+    def revoked_by_name(self, obj: ApiKey) -> str:
+        return self.user_name(obj.revoked_by)
 
     @staticmethod
     def annotate_last_used(queryset: QuerySet[ApiKey]) -> QuerySet[ApiKey]:
