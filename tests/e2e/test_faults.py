@@ -83,22 +83,41 @@ def redis_available() -> bool:
 # --- the parts ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pg_proxy(transactional_db) -> Iterator[FaultProxy]:
-    require_postgresql()
+# One proxy pair and one gunicorn serve the whole module (starting gunicorn takes seconds);
+# each test gets them back restored.
+
+
+@pytest.fixture(scope="module")
+def module_pg_proxy(django_db_setup, django_db_blocker) -> Iterator[FaultProxy]:
+    with django_db_blocker.unblock():
+        require_postgresql()
     database = connection.settings_dict
     proxy = FaultProxy(database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)).start()
     yield proxy
     proxy.stop()
 
 
-@pytest.fixture
-def redis_proxy() -> Iterator[FaultProxy]:
+@pytest.fixture(scope="module")
+def module_redis_proxy() -> Iterator[FaultProxy]:
     require_real_part(redis_available(), "needs Redis: set REDIS_URL to a redis:// URL")
     target = urlsplit(settings.REDIS_URL)
     proxy = FaultProxy(target.hostname or "127.0.0.1", target.port or 6379).start()
     yield proxy
     proxy.stop()
+
+
+@pytest.fixture
+def pg_proxy(module_pg_proxy, transactional_db) -> Iterator[FaultProxy]:
+    module_pg_proxy.restore()
+    yield module_pg_proxy
+    module_pg_proxy.restore()
+
+
+@pytest.fixture
+def redis_proxy(module_redis_proxy) -> Iterator[FaultProxy]:
+    module_redis_proxy.restore()
+    yield module_redis_proxy
+    module_redis_proxy.restore()
 
 
 def proxied_environment(pg: FaultProxy, rd: FaultProxy, **extra: str) -> dict[str, str]:
@@ -147,9 +166,11 @@ class Process:
         self._out.close()
 
 
-@pytest.fixture
-def app(pg_proxy, redis_proxy, tmp_path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def module_app(module_pg_proxy, module_redis_proxy, tmp_path_factory) -> Iterator[str]:
     """gunicorn serving the project through the proxies; yields its base URL."""
+    pg_proxy, redis_proxy = module_pg_proxy, module_redis_proxy
+    tmp_path = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     process = Process(
         [
@@ -183,6 +204,11 @@ def app(pg_proxy, redis_proxy, tmp_path) -> Iterator[str]:
     log = process.text()
     assert "Internal Server Error" not in log, log[-4000:]
     assert "WORKER TIMEOUT" not in log, log[-4000:]
+
+
+@pytest.fixture
+def app(module_app, pg_proxy, redis_proxy) -> str:
+    return module_app
 
 
 @dataclass
@@ -312,6 +338,10 @@ def test_postgresql_cut_mid_load_answers_503_envelopes_applies_nothing_half_and_
     assert OrderItem.objects.filter(status="shipped").count() == batches * per_batch
     assert ItemHistory.objects.count() == batches * per_batch
     assert applied_despite_error <= len(failed)
+    print(
+        f"PostgreSQL cut mid-load: {batches} requests, {len(failed)} answered 503 E1000, "
+        f"{applied_despite_error} of those committed before the answer was lost, 0 half applied"
+    )
 
 
 def test_postgresql_down_answers_503_until_it_is_back(app, pg_proxy, system, make_items):
