@@ -18,6 +18,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
+from . import request_log
 from .models import SystemCredential
 from .refresh import (
     RefreshBusy,
@@ -119,6 +120,4 @@ def refresh_system_status_details(
 @shared_task(name=PRUNE_REQUEST_LOG, ignore_result=True)
 def prune_request_log() -> int:
     """Delete request log entries older than the configured retention; returns how many."""
-    from .request_log import prune_request_log as prune
-
-    return prune()
+    return request_log.prune_request_log()
