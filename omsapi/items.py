@@ -46,6 +46,8 @@ GET_FIELDS = (ID_FIELD,)
 _STATUS_TEXT = frozenset(STATUS_FIELDS) - {ID_FIELD, "item_status", "status_event_time"}
 _INFORMATION_TEXT = frozenset(INFORMATION_FIELDS) - {ID_FIELD, "status_detail", "status_event_time"}
 
+_ALLOWED = {fields: frozenset(fields) for fields in (STATUS_FIELDS, INFORMATION_FIELDS, GET_FIELDS)}
+
 MAX_ID = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
@@ -103,6 +105,21 @@ def _text(element: dict[str, Any], name: str, item_id: int) -> str:
     return value
 
 
+def _texts(element: dict[str, Any], names: frozenset[str], item_id: int) -> dict[str, str]:
+    """The optional text fields; one loop, no call per field (this runs 4000 times a request)."""
+    texts: dict[str, str] = {}
+    get = element.get
+    for name in names:
+        value = get(name)
+        if value is None:
+            texts[name] = ""
+        elif value.__class__ is str:
+            texts[name] = value
+        else:
+            texts[name] = _text(element, name, item_id)  # raises, naming the field
+    return texts
+
+
 @lru_cache(maxsize=4)
 def _venture_zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -144,7 +161,7 @@ def _check_fields(element: Any, allowed: tuple[str, ...], action: str) -> int:
             "(none)", "Items", f"each element of Items must be an object, got {_describe(element)}"
         )
     item_id = parse_id(element)
-    if len(element) > len(allowed) or not element.keys() <= set(allowed):
+    if not element.keys() <= _ALLOWED[allowed]:
         unknown = sorted(name for name in element if name not in allowed)
         if unknown:
             raise _refuse(
@@ -163,7 +180,7 @@ def parse_status_item(element: Any) -> StatusUpdate:
         raise _refuse(item_id, "item_status", "required")
     if not isinstance(status, str):
         raise _refuse(item_id, "item_status", f"expected a string, got {_describe(status)}")
-    texts = {name: _text(element, name, item_id) for name in _STATUS_TEXT}
+    texts = _texts(element, _STATUS_TEXT, item_id)
     return StatusUpdate(
         id_sales_order_item=item_id,
         item_status=status,
@@ -178,7 +195,7 @@ def parse_information_item(element: Any) -> InformationUpdate:
         raise _refuse(
             item_id, "status_detail", "required: a status detail key, or empty to clear it"
         )
-    texts = {name: _text(element, name, item_id) for name in _INFORMATION_TEXT}
+    texts = _texts(element, _INFORMATION_TEXT, item_id)
     return InformationUpdate(
         id_sales_order_item=item_id,
         status_detail=_text(element, "status_detail", item_id),
