@@ -19,7 +19,11 @@ from .pusher import Pusher
 from .scenario import SERVICE_NAME
 from .server import OmsServer
 
-DEFAULT_KEY_FILE = Path(__file__).resolve().parent.parent / "var" / "demo_oms_key"
+# Where seed_demo writes the key: Seller Center's var directory (SELLERCENTER_VAR_DIR).
+DEFAULT_KEY_FILE = (
+    Path(os.environ.get("SELLERCENTER_VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
+    / "demo_oms_key"
+)
 
 
 def key_reader(path: Path):
