@@ -60,23 +60,30 @@ def record_request(
         "api_key_prefix": api_key_prefix,
     }
     for name, limit in _FIELD_LIMITS.items():
-        values[name] = (values[name] or "")[:limit]
+        values[name] = _storable(values[name] or "")[:limit]
     return RequestLog.objects.create(
         request_id=request_id,
         created_at=created_at,
         client_ip=client_ip or None,
         http_status=http_status,
         outcome=outcome,
-        reason=reason,
+        reason=_storable(reason),
         items_received=items_received,
         items_refused=items_refused,
         item_errors=[
-            {"position": e.position, "code": e.code, "message": e.message}
+            {"position": e.position, "code": e.code, "message": _storable(e.message)}
             for e in item_errors[:MAX_LOGGED_ITEM_ERRORS]
         ],
         duration_ms=max(0, duration_ms),
         **values,
     )
+
+
+def _storable(text: str) -> str:
+    """``text`` as PostgreSQL can store it: a caller's input may carry NUL characters or lone
+    surrogates (JSON allows both), which text and jsonb columns refuse; they are kept visible
+    as escapes instead of losing the whole entry."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def prune_request_log(*, now: datetime | None = None) -> int:
