@@ -205,14 +205,14 @@ def test_option_listed_by_a_second_system_moves_to_it(system, oms, detail_option
 
 def test_apply_takes_a_constant_number_of_queries(system, oms, django_assert_num_queries):
     # given a big list
-    entries = [option("returned", f"step_{n}", f"Step {n}") for n in range(300)]
+    entries = [option("returned", f"step_{n}", f"Step {n}") for n in range(100)]
     publish(oms, entries)
 
     # then: load the key, lock the options, insert them, record the refresh: no query per option
     # (savepoint and release count on top)
     with django_assert_num_queries(6):
         refresh_status_details(credential=system)
-    assert StatusDetailOption.objects.count() == 300
+    assert StatusDetailOption.objects.count() == 100
 
 
 # --- failures: nothing changes, the reason is recorded ------------------------------------------
