@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,11 +22,15 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from .models import ItemHistory, Order, OrderItem, Seller, SellerStaff
 from .state_machine import ItemStatus
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 # Rows per round trip when the CSV export streams items from the database.
@@ -199,6 +205,43 @@ def status_counts(seller: Seller, order_filter: OrderFilter) -> dict[str, int]:
     counts = {ALL: 0, **{status.value: 0 for status in ItemStatus}}
     counts.update(dict(per_status.union(every_order, all=True)))
     return counts
+
+
+@dataclass(frozen=True)
+class TabCounts:
+    counts: dict[str, int]
+    as_of: datetime  # when the counts were computed
+
+
+def cached_status_counts(seller: Seller, order_filter: OrderFilter) -> TabCounts:
+    """``status_counts`` kept in the shared cache for ``SELLER_TAB_COUNTS_CACHE_SECONDS``.
+
+    Counting the orders per status reads every item of the seller; for a seller with 100k
+    items that is most of a page's time, while the counts move slowly. The page says when they
+    were counted. An unreachable cache only costs the live count.
+    """
+    ttl = settings.SELLER_TAB_COUNTS_CACHE_SECONDS
+    if ttl <= 0:
+        return TabCounts(status_counts(seller, order_filter), timezone.now())
+    key = (
+        "seller-tab-counts:"
+        + hashlib.sha256(
+            repr((seller.pk, order_filter.q, order_filter.date_from, order_filter.date_to)).encode()
+        ).hexdigest()
+    )
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation, never a failure
+        logger.warning("tab counts cache unreachable; counting live", exc_info=True)
+        cached = None
+    if isinstance(cached, TabCounts):
+        return cached
+    fresh = TabCounts(status_counts(seller, order_filter), timezone.now())
+    try:
+        cache.set(key, fresh, ttl)
+    except Exception:  # noqa: BLE001
+        logger.warning("tab counts cache unreachable; not kept", exc_info=True)
+    return fresh
 
 
 def order_for_seller(seller: Seller, order_number: str, *, with_items: bool = True) -> Order:

@@ -83,7 +83,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
         after=form.cleaned_data.get("after"),
         before=form.cleaned_data.get("before"),
     )
-    counts = selectors.status_counts(seller, order_filter)
+    tab_counts = selectors.cached_status_counts(seller, order_filter)
+    counts = tab_counts.counts
     tabs = [
         {
             "status": key,
@@ -106,6 +107,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "order_filter": order_filter,
+            "counts_as_of": tab_counts.as_of,
             "orders": page.orders,
             "tabs": tabs,
             "active_label": active_label,

@@ -232,6 +232,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Login -----------------------------------------------------------------------------------
+# How long the orders list keeps its status tab counts (0: count on every page view).
+SELLER_TAB_COUNTS_CACHE_SECONDS = env_int("SELLER_TAB_COUNTS_CACHE_SECONDS", 60, minimum=0)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "orders:list"
 LOGOUT_REDIRECT_URL = "login"

@@ -38,6 +38,13 @@ def require_postgresql() -> None:
 _numbers = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def live_tab_counts(settings):
+    """Tab counts counted on every page view, so a test sees its own changes at once; the
+    cache of the counts has tests of its own."""
+    settings.SELLER_TAB_COUNTS_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def seller(db) -> Seller:
     return Seller.objects.create(code="acme-shoes", name="Acme Shoes")
