@@ -24,7 +24,7 @@ def make_broker_folders(sender: Celery, **kwargs: object) -> None:
     if not str(sender.conf.broker_url or "").startswith("filesystem://"):
         return
     options = sender.conf.broker_transport_options or {}
-    for name in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for name in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(name):
             Path(options[name]).mkdir(parents=True, exist_ok=True)
 
