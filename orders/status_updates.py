@@ -17,7 +17,7 @@ The number of SQL statements does not depend on the batch size.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -231,24 +231,14 @@ def apply_status_updates(
     received_at: datetime | None = None,
 ) -> list[ItemResult]:
     """Apply ``UpdateItemsStatus`` items; one result per item, in order."""
-    received_at = received_at or timezone.now()
-    results: list[ItemResult | None] = [None] * len(items)
-    checked: list[tuple[int, StatusUpdate]] = []
-    for position, item in enumerate(items):
-        try:
-            _check_status_update(item)
-        except ItemError as error:
-            results[position] = ItemResult(item.id_sales_order_item, Outcome.REFUSED, error)
-        else:
-            checked.append((position, item))
-
-    with transaction.atomic():
-        states = _lock_items([item.id_sales_order_item for _, item in checked])
-        history: list[_HistoryRow] = []
-        for position, item in checked:
-            results[position] = _decide_status(item, states, history, received_at)
-        _write(states, history, received_at, system, request_id)
-    return [result for result in results if result is not None]
+    return _apply_batch(
+        items,
+        check=_check_status_update,
+        decide=lambda item, states, options, history, at: _decide_status(item, states, history, at),
+        system=system,
+        request_id=request_id,
+        received_at=received_at,
+    )
 
 
 def apply_information_updates(
@@ -260,12 +250,35 @@ def apply_information_updates(
     received_at: datetime | None = None,
 ) -> list[ItemResult]:
     """Apply ``UpdateItemsInformation`` items; one result per item, in order."""
+    return _apply_batch(
+        items,
+        check=lambda item: _check_information_update(
+            item, status_details_enabled=status_details_enabled
+        ),
+        decide=_decide_information,
+        system=system,
+        request_id=request_id,
+        received_at=received_at,
+    )
+
+
+def _apply_batch(
+    items: Sequence[StatusUpdate | InformationUpdate],
+    *,
+    check: Callable,
+    decide: Callable,
+    system: str,
+    request_id: str,
+    received_at: datetime | None,
+) -> list[ItemResult]:
+    """Check every item on its own terms, then lock, decide in order and write, in one
+    transaction with a fixed number of statements."""
     received_at = received_at or timezone.now()
     results: list[ItemResult | None] = [None] * len(items)
-    checked: list[tuple[int, InformationUpdate]] = []
+    checked: list[tuple[int, StatusUpdate | InformationUpdate]] = []
     for position, item in enumerate(items):
         try:
-            _check_information_update(item, status_details_enabled=status_details_enabled)
+            check(item)
         except ItemError as error:
             results[position] = ItemResult(item.id_sales_order_item, Outcome.REFUSED, error)
         else:
@@ -273,10 +286,11 @@ def apply_information_updates(
 
     with transaction.atomic():
         states = _lock_items([item.id_sales_order_item for _, item in checked])
-        options = _load_options({item.status_detail for _, item in checked if item.status_detail})
+        keys = {getattr(item, "status_detail", "") for _, item in checked} - {""}
+        options = _load_options(keys)
         history: list[_HistoryRow] = []
         for position, item in checked:
-            results[position] = _decide_information(item, states, options, history, received_at)
+            results[position] = decide(item, states, options, history, received_at)
         _write(states, history, received_at, system, request_id)
     return [result for result in results if result is not None]
 
