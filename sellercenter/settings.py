@@ -94,7 +94,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "drf_spectacular",
     "orders",
     "maintenance",
     "omsapi",
@@ -252,15 +251,9 @@ OMS_API_MAX_ITEMS = 4000
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(OMS_API_MAX_BODY_BYTES, 2_621_440) + 1024
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Seller Center OMS API",
-    "VERSION": "1.0",
-    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 # --- Logging: never a secret -------------------------------------------------------------------
