@@ -49,10 +49,10 @@ run: migrate
 test: install keys
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: migrate
+bench: install keys
 	$(PY) -m benchmarks
 
-loadtest: migrate
+loadtest: install keys
 	$(PY) -m benchmarks.loadtest
 
 lint: install

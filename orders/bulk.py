@@ -11,7 +11,9 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
+import psycopg
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 
 def rows_source(columns: Sequence[tuple[str, str]], rows: list[tuple]) -> tuple[str, list]:
@@ -20,7 +22,8 @@ def rows_source(columns: Sequence[tuple[str, str]], rows: list[tuple]) -> tuple[
     names = [name for name, _ in columns]
     if connection.vendor == "postgresql":
         arrays = [list(column) for column in zip(*rows, strict=True)]
-        casts = ", ".join(f"%s::{kind}[]" for _, kind in columns)
+        # %b: binary arrays, which psycopg writes without escaping every element.
+        casts = ", ".join(f"%b::{kind}[]" for _, kind in columns)
         return f"unnest({casts}) AS u({', '.join(names)})", arrays
     adapt = connection.ops.adapt_datetimefield_value
     encoded = [
@@ -30,3 +33,18 @@ def rows_source(columns: Sequence[tuple[str, str]], rows: list[tuple]) -> tuple[
         f"json_extract(value, '$[{index}]') AS {name}" for index, name in enumerate(names)
     )
     return f"(SELECT {picks} FROM json_each(%s)) AS u", [json.dumps(encoded)]
+
+
+def bulk_cursor() -> CursorWrapper:
+    """A cursor for the statements ``rows_source`` builds.
+
+    Django's psycopg cursors bind parameters on the client, which writes every array element
+    as escaped text; on PostgreSQL this cursor binds on the server, so the ``%b`` arrays travel
+    in binary. It runs in the connection's transaction, and Django's query log still sees it.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper
+    return wrapper(raw, connection)

@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .bulk import rows_source
+from .bulk import bulk_cursor, rows_source
 from .models import Order, OrderItem, Seller
 from .state_machine import ItemStatus
 
@@ -187,7 +187,7 @@ def _insert_items(rows: list[tuple], now: datetime) -> None:
         "tracking_code, package_status, status_detail_id, status_event_time) "
         f"SELECT {', '.join('u.' + n for n in names)}, {stamp}, {defaults} FROM {source}"
     )
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
 
 

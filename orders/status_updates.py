@@ -25,7 +25,7 @@ from enum import StrEnum
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .bulk import rows_source
+from .bulk import bulk_cursor, rows_source
 from .errors import (
     InvalidOrderItemId,
     InvalidReason,
@@ -494,25 +494,39 @@ def _unknown_item(item_id: int) -> ItemResult:
 # --- reading and writing ---------------------------------------------------------------------
 
 
+_LOCKED_COLUMNS = (
+    "id",
+    "id_sales_order_item",
+    "status",
+    "status_detail_id",
+    "reason",
+    "shipping_carrier",
+    "tracking_code",
+    "package_status",
+    "status_event_time",
+)
+
+
 def _lock_items(ids: list[int]) -> dict[int, _ItemState]:
     if not ids:
         return {}
-    rows = (
-        OrderItem.objects.select_for_update()
-        .filter(id_sales_order_item__in=set(ids))
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "id_sales_order_item",
-            "status",
-            "status_detail_id",
-            "reason",
-            "shipping_carrier",
-            "tracking_code",
-            "package_status",
-            "status_event_time",
+    unique = sorted(set(ids))
+    if connection.vendor == "postgresql":
+        # One array parameter instead of an IN list of thousands of placeholders.
+        table = connection.ops.quote_name(OrderItem._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(_LOCKED_COLUMNS)} FROM {table} "
+                "WHERE id_sales_order_item = ANY(%s) ORDER BY id FOR UPDATE",
+                [unique],
+            )
+            rows = cursor.fetchall()
+    else:  # SQLite has no row locks; its IMMEDIATE transaction holds the write lock
+        rows = (
+            OrderItem.objects.filter(id_sales_order_item__in=unique)
+            .order_by("pk")
+            .values_list(*_LOCKED_COLUMNS)
         )
-    )
     return {
         oms_id: _ItemState(pk, status, detail_id, reason, carrier, tracking, package, event_time)
         for pk, oms_id, status, detail_id, reason, carrier, tracking, package, event_time in rows
@@ -585,7 +599,7 @@ def _update_items(changed: list[_ItemState], received_at: datetime) -> None:
     source, params = rows_source(columns, rows)
     assignments = ", ".join(f"{name} = u.{name}" for name, _ in _ITEM_COLUMNS)
     sql = f"UPDATE {table} SET {assignments}, updated_at = %s FROM {source} WHERE {table}.id = u.id"
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(sql, [connection.ops.adapt_datetimefield_value(received_at), *params])
 
 
@@ -624,5 +638,5 @@ def _insert_history(
         "WHERE true ON CONFLICT (fingerprint) DO NOTHING"
     )
     params = [received, system, request_id, *params]
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(sql, params)
