@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from maintenance.config import TIMESTAMP_SKEW_SECONDS, get_parameter
 from maintenance.credentials import active_keys
 from maintenance.crypto import SecretUnreadable
-from maintenance.models import SystemCredential
+from maintenance.models import SERVICE_NAME_VALIDATOR, SystemCredential
 from maintenance.signing import SIGNATURE_PARAMETER, matching_key
 
 from .errors import (
@@ -39,6 +39,8 @@ from .errors import (
     StagingAuthRequired,
     TimestampExpired,
 )
+
+SERVICE_NAME_PATTERN = SERVICE_NAME_VALIDATOR.regex
 
 MANDATORY_PARAMETERS = ("Action", "ServiceName", "Timestamp", "Version", "Signature")
 VERSION = "1.0"
@@ -133,7 +135,12 @@ def _check_timestamp(raw: str, now: datetime) -> None:
 def authenticate(*, parameters: dict[str, str], client_ip: str | None, now: datetime) -> Caller:
     """Checks 3 to 7 of §3 on parsed URL parameters; the caller or a typed refusal."""
     service_name = parameters["ServiceName"]
-    credential = SystemCredential.objects.filter(service_name=service_name).first()
+    # A name no credential could have (NUL bytes, spaces, 500 characters) is simply unknown;
+    # it never reaches the database, which would refuse some of them outright.
+    if SERVICE_NAME_PATTERN.fullmatch(service_name):
+        credential = SystemCredential.objects.filter(service_name=service_name).first()
+    else:
+        credential = None
     if credential is None:
         raise AccessDenied(f"unknown service name {service_name!r}")
     if not credential.active:

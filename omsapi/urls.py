@@ -12,6 +12,7 @@ urlpatterns = [
     path("oms-api/", views.oms_api, name="api"),
     path("oms-api", views.oms_api, name="api-no-slash"),
     path("oms-api/schema/", schema.schema_view, name="schema"),
+    path("oms-api/schema", schema.schema_view, name="schema-no-slash"),
     path("oms/", views.legacy_oms, name="legacy"),
     path("oms", views.legacy_oms, name="legacy-no-slash"),
 ]

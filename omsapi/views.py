@@ -226,7 +226,12 @@ def _read_body(request: HttpRequest) -> bytes:
     if declared.strip().isdigit() and int(declared) > limit:
         raise RequestTooBig(f"body of {int(declared)} bytes is over the limit of {limit} bytes")
     # Read one byte more than allowed, so a body without a (truthful) length is caught too.
-    body = request.read(limit + 1)
+    if not declared.strip() and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        # Django reads a body without Content-Length as empty; the server (gunicorn) has
+        # already undone the chunking, so the raw stream holds the body.
+        body = request.META["wsgi.input"].read(limit + 1)
+    else:
+        body = request.read(limit + 1)
     if len(body) > limit:
         raise RequestTooBig(f"body is over the limit of {limit} bytes")
     return body
@@ -235,7 +240,7 @@ def _read_body(request: HttpRequest) -> bytes:
 def _read_items(request: HttpRequest, exchange: Exchange) -> list[Any]:
     body = _read_body(request)
     if not body.strip():
-        raise InvalidRequestFormat('the body is empty; expected {"Request": {"Items": [...]}}')
+        raise EmptyRequest('the body is empty; expected {"Request": {"Items": [...]}}')
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -160,8 +160,54 @@ def _check_length(item_id: int, name: str, value: str, limit: int) -> None:
         )
 
 
+def _check_storable(item_id: int, names: tuple[str, ...], item: object) -> None:
+    """Text the database can store, and an event time it can place in UTC.
+
+    PostgreSQL refuses NUL characters in text, and a lone surrogate (legal in JSON) cannot be
+    encoded at all: both are the sender's to fix, so they are refused by field, not left to
+    fail the whole batch.
+    """
+    for name in names:
+        value = getattr(item, name)
+        if value.isascii():
+            if "\x00" in value:
+                raise InvalidRequestFormat(
+                    id_sales_order_item=item_id,
+                    field=name,
+                    detail="must not contain NUL characters",
+                )
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidRequestFormat(
+                id_sales_order_item=item_id,
+                field=name,
+                detail="is not valid Unicode text (it holds a lone surrogate)",
+            ) from exc
+        if "\x00" in value:
+            raise InvalidRequestFormat(
+                id_sales_order_item=item_id, field=name, detail="must not contain NUL characters"
+            )
+    event_time = getattr(item, "status_event_time", None)
+    if event_time is not None:
+        try:
+            event_time.astimezone(UTC)
+        except (OverflowError, ValueError) as exc:
+            raise InvalidRequestFormat(
+                id_sales_order_item=item_id,
+                field="status_event_time",
+                detail="is out of range once converted to UTC",
+            ) from exc
+
+
+_STATUS_TEXT_FIELDS = ("item_status", *REASON_FIELDS, *SHORT_TEXT_FIELDS)
+_INFORMATION_TEXT_FIELDS = ("status_detail", *SHORT_TEXT_FIELDS)
+
+
 def _check_status_update(item: StatusUpdate) -> None:
     item_id = item.id_sales_order_item
+    _check_storable(item_id, _STATUS_TEXT_FIELDS, item)
     if item.item_status not in OMS_PUSHABLE_STATUSES:
         raise InvalidRequestFormat(
             id_sales_order_item=item_id,
@@ -200,6 +246,7 @@ def _check_status_update(item: StatusUpdate) -> None:
 
 def _check_information_update(item: InformationUpdate, *, status_details_enabled: bool) -> None:
     item_id = item.id_sales_order_item
+    _check_storable(item_id, _INFORMATION_TEXT_FIELDS, item)
     if item.status_detail and not status_details_enabled:
         raise NotAllowedNow(
             id_sales_order_item=item_id,

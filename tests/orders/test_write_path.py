@@ -1,6 +1,6 @@
 """The write path (orders.status_updates): every rule of oms-api.md §5, on the configured DB."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.db import connection
@@ -614,3 +614,54 @@ def test_information_updates_run_a_constant_number_of_statements(make_items, det
 def _expected(work: int) -> int:
     # Inside the test's transaction, atomic() adds a savepoint and its release.
     return work + 2
+
+
+# --- text and times the database cannot take are the sender's to fix --------------------------
+
+
+@pytest.mark.parametrize(
+    ("update", "field", "detail"),
+    [
+        (
+            StatusUpdate(90, "canceled", cancel_reason="a\x00b"),
+            "cancel_reason",
+            "must not contain NUL characters",
+        ),
+        (
+            ship(90, package_status="\ud800"),
+            "package_status",
+            "is not valid Unicode text (it holds a lone surrogate)",
+        ),
+        (
+            ship(90, tracking="é\x00"),
+            "tracking_code",
+            "must not contain NUL characters",
+        ),
+        (
+            ship(
+                90, time=datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14)))
+            ),
+            "status_event_time",
+            "is out of range once converted to UTC",
+        ),
+    ],
+)
+def test_unstorable_input_refuses_only_its_item(make_items, update, field, detail):
+    make_items(2, first_id=90)
+
+    results = push(update, StatusUpdate(91, "canceled", cancel_reason="Cannot fulfil"))
+
+    assert (results[0].outcome, results[0].error.code) == (Outcome.REFUSED, 5)
+    assert (results[0].error.field, results[0].error.detail) == (field, detail)
+    assert results[1].outcome is Outcome.APPLIED
+    assert OrderItem.objects.get(id_sales_order_item=90).status == "pending"
+    assert list(ItemHistory.objects.values_list("item__id_sales_order_item", flat=True)) == [91]
+
+
+def test_a_status_detail_key_with_nul_is_refused_by_field(make_items, detail_options):
+    make_items(1, first_id=92, status="returned", reason="r")
+
+    (result,) = inform(InformationUpdate(92, "initiated\x00"))
+
+    assert (result.error.code, result.error.field) == (5, "status_detail")
+    assert ItemHistory.objects.count() == 0
