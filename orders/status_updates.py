@@ -441,6 +441,16 @@ def _decide_information(
             option = next(
                 (o for (status, k), o in sorted(options.items()) if k == key and o.active), None
             )
+            if option is None and any(k == key for _, k in options):
+                return ItemResult(
+                    item_id,
+                    Outcome.REFUSED,
+                    InvalidRequestFormat(
+                        id_sales_order_item=item_id,
+                        field="status_detail",
+                        detail=f'"{key}" is no longer offered by the OMS for any status',
+                    ),
+                )
             if option is None:
                 return ItemResult(
                     item_id,

@@ -665,3 +665,27 @@ def test_a_status_detail_key_with_nul_is_refused_by_field(make_items, detail_opt
 
     assert (result.error.code, result.error.field) == (5, "status_detail")
     assert ItemHistory.objects.count() == 0
+
+
+def test_a_late_detail_that_is_no_longer_offered_says_so(make_items, detail_options):
+    (item,) = make_items(1, first_id=93, status="returned", reason="r")
+    inform(InformationUpdate(93, "returned_to_seller", status_event_time=T3))
+    option = detail_options[("returned", "return_refused")]
+    option.active = False
+    option.save()
+
+    (result,) = inform(InformationUpdate(93, "return_refused", status_event_time=T1))
+
+    assert (result.outcome, result.error.code) == (Outcome.REFUSED, 5)
+    assert result.error.detail == '"return_refused" is no longer offered by the OMS for any status'
+    assert item.history.count() == 1
+
+
+def test_a_late_detail_nobody_lists_is_unknown(make_items, detail_options):
+    make_items(1, first_id=94, status="returned", reason="r")
+    inform(InformationUpdate(94, "returned_to_seller", status_event_time=T3))
+
+    (result,) = inform(InformationUpdate(94, "teleported", status_event_time=T1))
+
+    assert isinstance(result.error, UnknownStatusDetail)
+    assert result.error.detail == '"teleported" is not a known status detail of any status'
