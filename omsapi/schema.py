@@ -15,7 +15,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from .auth import ACTIONS, VERSION
+from orders.state_machine import ItemStatus
+
+from .auth import ACTIONS, GET_ITEMS_STATUS, UPDATE_ITEMS_INFORMATION, UPDATE_ITEMS_STATUS, VERSION
 from .items import INFORMATION_FIELDS, STATUS_FIELDS, TIME_FORMATS
 
 SIGNING = (
@@ -79,6 +81,93 @@ assert tuple(_STATUS_ITEM_PROPERTIES) == STATUS_FIELDS
 assert tuple(_INFORMATION_ITEM_PROPERTIES) == INFORMATION_FIELDS
 
 
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _answered_time(description: str, *, nullable: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "string",
+        "format": "date-time",
+        "description": f"{description} ISO 8601 with offset, in the Venture's time zone, "
+        "to the second, e.g. 2026-11-22T10:00:00+08:00.",
+    }
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+# What GetItemsStatus answers for one item (omsapi.views._item_json), field for field.
+_ITEM_STATE_PROPERTIES: dict[str, Any] = {
+    "id_sales_order_item": {"type": "integer", "description": "The OMS's id of the order item."},
+    "item_status": {"type": "string", "enum": list(ItemStatus.values)},
+    "status_detail": {
+        "type": "string",
+        "description": "Key of the current status detail; empty when none.",
+    },
+    "status_detail_label": {
+        "type": "string",
+        "description": "Label of the current status detail; empty when none.",
+    },
+    "status_event_time": _answered_time(
+        "When the newest applied event happened; null for an item no event has reached yet.",
+        nullable=True,
+    ),
+    "shipping_carrier": {"type": "string", "description": "Empty when none."},
+    "tracking_code": {"type": "string", "description": "Empty when none."},
+    "package_status": {"type": "string", "description": "Empty when none."},
+}
+_ITEM_EVENT_PROPERTIES: dict[str, Any] = {
+    "item_status": {"type": "string", "enum": list(ItemStatus.values)},
+    "status_detail": {
+        "type": "string",
+        "description": "Key of the event's status detail; empty when none.",
+    },
+    "reason": {
+        "type": "string",
+        "description": "The cancel, return or failed delivery reason; empty when none.",
+    },
+    "status_event_time": _answered_time("When the event happened."),
+    "received_at": _answered_time("When Seller Center received it."),
+    "applied": {
+        "type": "boolean",
+        "description": "False for an event that arrived late and did not change the current state.",
+    },
+}
+_SUCCESS_HEAD_PROPERTIES: dict[str, Any] = {
+    "RequestId": {"type": "string", "format": "uuid"},
+    "RequestAction": {"type": "string"},
+    "ResponseType": {"type": "string"},
+    "Timestamp": {"type": "string", "format": "date-time"},
+}
+_ERROR_HEAD_PROPERTIES: dict[str, Any] = {
+    "RequestId": {"type": "string", "format": "uuid"},
+    "RequestAction": {"type": "string"},
+    "ErrorType": {"type": "string", "enum": ["Sender", "Platform"]},
+    "ErrorCode": {"type": "string"},
+    "ErrorMessage": {"type": "string"},
+}
+
+
+def _object(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A closed object whose every property is always present."""
+    return {
+        "type": "object",
+        "required": list(properties),
+        "additionalProperties": False,
+        "properties": properties,
+        **extra,
+    }
+
+
+def _envelope(kind: str, head: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    return _object({kind: _object({"Head": _object(head), "Body": body})})
+
+
+def _items_list(description: str) -> dict[str, Any]:
+    return {"type": "array", "description": description, "items": _ref("GetItemsStatusItem")}
+
+
 def _request_body(item_ref: str) -> dict[str, Any]:
     return {
         "type": "object",
@@ -113,19 +202,35 @@ def _parameter(name: str, description: str, **schema: Any) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def build_schema() -> dict[str, Any]:
     """The OpenAPI 3.0 document as a dict."""
-    error_response = {"$ref": "#/components/schemas/ErrorResponse"}
+    error_response = _ref("ErrorResponse")
     answers = {
         "200": {
-            "description": "Every item taken (applied, a repeat, or a late event kept in history).",
+            "description": "Every item taken (applied, a repeat, or a late event kept in "
+            "history); for GetItemsStatus, every id known.",
             "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/SuccessResponse"}}
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            _ref("SuccessResponse"),
+                            _ref("GetItemsStatusSuccessResponse"),
+                        ]
+                    }
+                }
+            },
+        },
+        "400": {
+            "description": 'Some items refused (Head ErrorCode "0", Body lists them by '
+            "Position; for GetItemsStatus, Body also holds the Items answered), or the request "
+            "refused (E001 to E008, E030).",
+            "content": {
+                "application/json": {
+                    "schema": {"oneOf": [error_response, _ref("GetItemsStatusErrorResponse")]}
+                }
             },
         },
         **{
             code: {"description": text, "content": {"application/json": {"schema": error_response}}}
             for code, text in {
-                "400": 'Some items refused (Head ErrorCode "0", Body lists them by Position), '
-                "or the request refused (E001 to E008, E030).",
                 "401": "E007: signature mismatch; or staging basic auth missing "
                 "(WWW-Authenticate).",
                 "403": "E009: Access Denied (unknown or inactive ServiceName, IP not whitelisted).",
@@ -222,57 +327,105 @@ def build_schema() -> dict[str, Any]:
                     "additionalProperties": False,
                     "properties": {"id_sales_order_item": _ID},
                 },
-                "SuccessResponse": {
+                "SuccessResponse": _envelope(
+                    "SuccessResponse",
+                    {
+                        **_SUCCESS_HEAD_PROPERTIES,
+                        "RequestAction": {
+                            "type": "string",
+                            "enum": [UPDATE_ITEMS_STATUS, UPDATE_ITEMS_INFORMATION],
+                        },
+                        "ResponseType": {"type": "string", "enum": [""]},
+                    },
+                    {"type": "array", "maxItems": 0, "description": "Always [] for updates."},
+                ),
+                "GetItemsStatusSuccessResponse": _envelope(
+                    "SuccessResponse",
+                    {
+                        **_SUCCESS_HEAD_PROPERTIES,
+                        "RequestAction": {"type": "string", "enum": [GET_ITEMS_STATUS]},
+                        "ResponseType": {"type": "string", "enum": ["Items"]},
+                    },
+                    _object({"Items": _items_list("Every item asked for, in request order.")}),
+                ),
+                "GetItemsStatusItem": {
                     "type": "object",
+                    "description": "What Seller Center holds for one order item.",
+                    "required": list(_ITEM_STATE_PROPERTIES),
+                    "additionalProperties": False,
                     "properties": {
-                        "SuccessResponse": {
-                            "type": "object",
-                            "properties": {
-                                "Head": {
-                                    "type": "object",
-                                    "properties": {
-                                        "RequestId": {"type": "string", "format": "uuid"},
-                                        "RequestAction": {"type": "string"},
-                                        "ResponseType": {"type": "string"},
-                                        "Timestamp": {"type": "string", "format": "date-time"},
-                                    },
-                                },
-                                "Body": {
-                                    "description": '[] for updates; {"Items": [...]} for '
-                                    "GetItemsStatus."
-                                },
-                            },
-                        }
+                        **_ITEM_STATE_PROPERTIES,
+                        "History": {
+                            "type": "array",
+                            "description": "With IncludeHistory=1 only: the item's events, "
+                            "oldest first (by status_event_time, then received_at).",
+                            "items": _ref("GetItemsStatusEvent"),
+                        },
                     },
                 },
-                "ErrorResponse": {
-                    "type": "object",
-                    "properties": {
-                        "ErrorResponse": {
-                            "type": "object",
-                            "properties": {
-                                "Head": {
-                                    "type": "object",
-                                    "properties": {
-                                        "RequestId": {"type": "string", "format": "uuid"},
-                                        "RequestAction": {"type": "string"},
-                                        "ErrorType": {
-                                            "type": "string",
-                                            "enum": ["Sender", "Platform"],
-                                        },
-                                        "ErrorCode": {"type": "string"},
-                                        "ErrorMessage": {"type": "string"},
-                                    },
-                                },
-                                "Body": {
-                                    "description": '"" for a refused request; otherwise '
-                                    "{<action>: [{ErrorCode, ErrorMessage, Position}]} "
-                                    "(and Items for GetItemsStatus)."
+                "GetItemsStatusEvent": _object(
+                    _ITEM_EVENT_PROPERTIES, description="One event of an item's history."
+                ),
+                "ItemError": _object(
+                    {
+                        "ErrorCode": {
+                            "type": "integer",
+                            "description": "5, 20, 22, 28 or 93 (oms-api.md §6).",
+                        },
+                        "ErrorMessage": {
+                            "type": "string",
+                            "description": "Names the item id, the field and what was expected.",
+                        },
+                        "Position": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "The item's 0-based index in Items.",
+                        },
+                    },
+                    description="One refused item.",
+                ),
+                "ErrorResponse": _envelope(
+                    "ErrorResponse",
+                    _ERROR_HEAD_PROPERTIES,
+                    {
+                        "description": '"" for a refused request; for an update with refused '
+                        "items, {<action>: [ItemError, ...]}.",
+                        "oneOf": [
+                            {"type": "string", "enum": [""]},
+                            {
+                                "type": "object",
+                                "minProperties": 1,
+                                "maxProperties": 1,
+                                "additionalProperties": False,
+                                "properties": {
+                                    action: {"type": "array", "items": _ref("ItemError")}
+                                    for action in (UPDATE_ITEMS_STATUS, UPDATE_ITEMS_INFORMATION)
                                 },
                             },
-                        }
+                        ],
                     },
-                },
+                ),
+                "GetItemsStatusErrorResponse": _envelope(
+                    "ErrorResponse",
+                    {
+                        **_ERROR_HEAD_PROPERTIES,
+                        "RequestAction": {"type": "string", "enum": [GET_ITEMS_STATUS]},
+                        "ErrorType": {"type": "string", "enum": ["Sender"]},
+                        "ErrorCode": {"type": "string", "enum": ["0"]},
+                    },
+                    _object(
+                        {
+                            "GetItemsStatus": {
+                                "type": "array",
+                                "minItems": 1,
+                                "description": "The refused ids: E020 for an unknown one, "
+                                "E005 for an element that is not a valid item.",
+                                "items": _ref("ItemError"),
+                            },
+                            "Items": _items_list("The known items, in request order."),
+                        }
+                    ),
+                ),
             },
         },
     }
