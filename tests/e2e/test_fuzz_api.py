@@ -384,8 +384,8 @@ def test_nul_and_lone_surrogates_still_leave_a_request_log_row(world):
     from maintenance.models import RequestLog
 
     body = (
-        b'{"Request": {"Items": [{"id_sales_order_item": 900001, '
-        b'"item_status": "a\\u0000b\\ud800"}]}}'
+        b'{"Request": {"Items": [{"id_sales_order_item": "a\\u0000b\\ud800", '
+        b'"item_status": "shipped"}]}}'
     )
     before = ItemHistory.objects.count()
 
@@ -398,4 +398,4 @@ def test_nul_and_lone_surrogates_still_leave_a_request_log_row(world):
     entry = RequestLog.objects.get()
     [logged] = entry.item_errors
     assert logged["code"] == 5
-    assert '"a\\x00b\\ud800" is not a status the OMS may set' in logged["message"]
+    assert "for Order Item with id: a\\x00b\\ud800" in logged["message"]
