@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -43,24 +41,12 @@ from orders.accounts import set_seller_user
 from orders.models import ItemHistory, OrderItem, StatusDetailOption
 from tests.conftest import require_postgresql, require_real_part
 from tests.faultproxy import FaultProxy
+from tests.support import ChildProcess, eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(settings.BASE_DIR)
-T = TypeVar("T")
 PASSWORD = "fault-test-password-1"
-
-
-def eventually(check: Callable[[], T], *, timeout: float = 30, what: str) -> T:
-    """Poll ``check`` until it returns something true, failing after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout} s: {what}")
-        time.sleep(0.1)  # the polling interval
 
 
 def free_port() -> int:
@@ -136,43 +122,13 @@ def proxied_environment(pg: FaultProxy, rd: FaultProxy, **extra: str) -> dict[st
     }
 
 
-class Process:
-    """A child process of the test, its output in a log file."""
-
-    def __init__(self, arguments: list[str], environment: dict[str, str], log: Path) -> None:
-        self.log = log
-        self._out = log.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", *arguments],
-            cwd=BASE_DIR,
-            env=environment,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-        )
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._out.close()
-
-
 @pytest.fixture(scope="module")
 def module_app(module_pg_proxy, module_redis_proxy, tmp_path_factory) -> Iterator[str]:
     """gunicorn serving the project through the proxies; yields its base URL."""
     pg_proxy, redis_proxy = module_pg_proxy, module_redis_proxy
     tmp_path = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
-    process = Process(
+    process = ChildProcess(
         [
             "gunicorn",
             "sellercenter.wsgi:application",
@@ -446,7 +402,7 @@ def test_redis_down_the_refresh_resumes_when_it_is_back(
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     environment = proxied_environment(pg_proxy, redis_proxy, STATUS_DETAIL_REFRESH_SECONDS="2")
-    worker = Process(
+    worker = ChildProcess(
         [
             "celery",
             "-A",
@@ -462,7 +418,7 @@ def test_redis_down_the_refresh_resumes_when_it_is_back(
         environment,
         tmp_path / "worker.log",
     )
-    beat = Process(
+    beat = ChildProcess(
         ["celery", "-A", "sellercenter", "beat", "-l", "info", "-s", str(tmp_path / "schedule")],
         environment,
         tmp_path / "beat.log",

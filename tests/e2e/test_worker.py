@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from django.conf import settings
@@ -29,24 +25,12 @@ from maintenance.tasks import refresh_system_status_details
 from omsapi.client import send
 from orders.models import OrderItem, StatusDetailOption
 from tests.conftest import require_postgresql, require_real_part
+from tests.support import ChildProcess, eventually
 
 pytestmark = pytest.mark.e2e
 
 BASE_DIR = Path(settings.BASE_DIR)
 INTERVAL = 2
-T = TypeVar("T")
-
-
-def eventually(check: Callable[[], T], *, timeout: float = 30, what: str) -> T:
-    """Poll ``check`` until it returns something true, failing after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout} s: {what}")
-        time.sleep(0.1)  # the polling interval
 
 
 def redis_available() -> bool:
@@ -75,36 +59,12 @@ def celery_environment() -> dict[str, str]:
     }
 
 
-class CeleryProcess:
-    def __init__(self, arguments: list[str], log: Path) -> None:
-        self.log = log
-        self._out = log.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "sellercenter", *arguments],
-            cwd=BASE_DIR,
-            env=celery_environment(),
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-        )
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._out.close()
+def celery(arguments: list[str], log: Path) -> ChildProcess:
+    return ChildProcess(["celery", "-A", "sellercenter", *arguments], celery_environment(), log)
 
 
 @pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[CeleryProcess]:
+def worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[ChildProcess]:
     with django_db_blocker.unblock():
         require_postgresql()
     require_real_part(redis_available(), "needs Redis: set REDIS_URL to a redis:// URL")
@@ -112,7 +72,7 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Cel
 
     # The test's own Redis database: no message or lock of an earlier run may linger.
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    process = CeleryProcess(
+    process = celery(
         ["worker", "-l", "info", "-c", "3", "--without-mingle", "--without-gossip"],
         tmp_path_factory.mktemp("worker") / "worker.log",
     )
@@ -122,8 +82,8 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Cel
 
 
 @pytest.fixture
-def beat(worker, tmp_path) -> Iterator[CeleryProcess]:
-    process = CeleryProcess(
+def beat(worker, tmp_path) -> Iterator[ChildProcess]:
+    process = celery(
         ["beat", "-l", "info", "-s", str(tmp_path / "schedule")], tmp_path / "beat.log"
     )
     yield process
