@@ -25,22 +25,6 @@ from orders.models import StatusDetailOption
 from tests.conftest import at
 
 
-@pytest.fixture
-def oms():
-    keys: dict[str, str | None] = {"key": None}
-    server = OmsServer(key=lambda: keys["key"]).start()
-    server.keys = keys
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def system(db, oms) -> SystemCredential:
-    issued = create_system(service_name="OMS", networks=["127.0.0.1"], oms_url=oms.url)
-    oms.keys["key"] = issued.secret
-    return issued.api_key.credential
-
-
 def options_table() -> list[tuple[str, str, str, bool, str]]:
     return list(
         StatusDetailOption.objects.order_by("status", "key").values_list(

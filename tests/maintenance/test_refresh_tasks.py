@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from demo_oms.server import Answer, OmsServer
+from demo_oms.server import Answer
 from maintenance import tasks
 from maintenance.credentials import create_system
 from maintenance.models import RefreshOutcome, StatusDetailRefresh, SystemCredential
@@ -19,23 +19,6 @@ from maintenance.tasks import (
     retry_countdown,
 )
 from orders.models import StatusDetailOption
-
-
-@pytest.fixture
-def oms():
-    keys: dict[str, str | None] = {"key": None}
-    server = OmsServer(key=lambda: keys["key"]).start()
-    server.keys = keys
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def system(db, oms) -> SystemCredential:
-    issued = create_system(service_name="OMS", networks=["127.0.0.1"], oms_url=oms.url)
-    oms.keys["key"] = issued.secret
-    cache.delete(queued_mark(issued.api_key.credential.pk))
-    return issued.api_key.credential
 
 
 def run(**kwargs):
