@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -82,6 +82,15 @@ class ReadOnlyAdmin(DescribedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def object_or_none(queryset: QuerySet, object_id: str) -> Any:
+    """The row whose primary key is ``object_id`` as it came in the URL, or None; an id that
+    cannot be a primary key (``abc``, ``1.5``, a NUL) finds nothing, as in Django's own views."""
+    try:
+        return queryset.filter(pk=unquote(object_id)).first()
+    except (ValueError, TypeError, OverflowError, ValidationError):
+        return None
 
 
 def last_request_subquery(**filters: Any) -> Subquery:
@@ -244,7 +253,7 @@ class SystemCredentialAdmin(DescribedAdmin):
         ]
 
     def _credential_or_404(self, request: HttpRequest, object_id: str) -> SystemCredential:
-        credential = SystemCredential.objects.filter(pk=unquote(object_id)).first()
+        credential = object_or_none(SystemCredential.objects.all(), object_id)
         if credential is None or not self.has_view_permission(request, credential):
             raise Http404("No such system credential.")
         return credential
@@ -473,7 +482,7 @@ class ApiKeyAdmin(ReadOnlyAdmin):
 
     def revoke_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET asks for confirmation (naming the consequences); POST revokes."""
-        api_key = ApiKey.objects.select_related("credential").filter(pk=unquote(object_id)).first()
+        api_key = object_or_none(ApiKey.objects.select_related("credential"), object_id)
         if api_key is None or not self.has_view_permission(request, api_key):
             raise Http404("No such API key.")
         if not request.user.has_perm("maintenance.change_apikey"):
