@@ -73,6 +73,8 @@ def _text(value: object, name: str, limit: int, *, required: bool = True) -> str
     if not isinstance(value, str):
         raise ValueError(f"{name} must be a string")
     value = value.strip()
+    if "\x00" in value:
+        raise ValueError(f"{name} must not contain NUL characters")
     if required and not value:
         raise ValueError(f"{name} must not be empty")
     if len(value) > limit:

@@ -104,6 +104,8 @@ class OrderItem(models.Model):
         indexes = [
             models.Index(fields=["seller", "status"], name="item_seller_status"),
             models.Index(fields=["seller", "-created_at"], name="item_seller_created"),
+            # The newest change of a seller's items: the version of its cached tab counts.
+            models.Index(fields=["seller", "-updated_at"], name="item_seller_updated"),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -108,9 +109,9 @@ def _order_conditions(seller: Seller, order_filter: OrderFilter, *, prefix: str 
     conditions = Q(seller=seller)
     if order_filter.q:
         conditions &= Q(**{f"{prefix}order_number__startswith": order_filter.q})
-    if order_filter.date_from:
+    if order_filter.date_from and order_filter.date_from > date.min:  # the first day: no bound
         conditions &= Q(**{f"{prefix}created_at__gte": _start_of_day(order_filter.date_from)})
-    if order_filter.date_to:
+    if order_filter.date_to and order_filter.date_to < date.max:  # the last day: no bound
         next_day = order_filter.date_to + timedelta(days=1)
         conditions &= Q(**{f"{prefix}created_at__lt": _start_of_day(next_day)})
     return conditions
@@ -214,21 +215,25 @@ class TabCounts:
 
 
 def cached_status_counts(seller: Seller, order_filter: OrderFilter) -> TabCounts:
-    """``status_counts`` kept in the shared cache for ``SELLER_TAB_COUNTS_CACHE_SECONDS``.
+    """``status_counts``, kept in the shared cache while the seller's items do not change.
 
-    Counting the orders per status reads every item of the seller; for a seller with 100k
-    items that is most of a page's time, while the counts move slowly. The page says when they
-    were counted. An unreachable cache only costs the live count.
+    Counting the orders per status reads every item of the seller: for a seller with 100k
+    items that is most of a page's time. The cache key holds the newest ``updated_at`` of the
+    seller's items (one index lookup), which every status change and every import moves, so
+    cached counts never contradict the list; ``SELLER_TAB_COUNTS_CACHE_SECONDS`` bounds how
+    long an entry lives. An unreachable cache only costs the live count.
     """
     ttl = settings.SELLER_TAB_COUNTS_CACHE_SECONDS
     if ttl <= 0:
         return TabCounts(status_counts(seller, order_filter), timezone.now())
-    key = (
-        "seller-tab-counts:"
-        + hashlib.sha256(
-            repr((seller.pk, order_filter.q, order_filter.date_from, order_filter.date_to)).encode()
-        ).hexdigest()
+    version = (
+        OrderItem.objects.filter(seller=seller)
+        .order_by("-updated_at")
+        .values_list("updated_at", flat=True)
+        .first()
     )
+    identity = (seller.pk, version, order_filter.q, order_filter.date_from, order_filter.date_to)
+    key = "seller-tab-counts:" + hashlib.sha256(repr(identity).encode()).hexdigest()
     try:
         cached = cache.get(key)
     except Exception:  # noqa: BLE001 - the cache is an optimisation, never a failure
@@ -246,6 +251,8 @@ def cached_status_counts(seller: Seller, order_filter: OrderFilter) -> TabCounts
 
 def order_for_seller(seller: Seller, order_number: str, *, with_items: bool = True) -> Order:
     """One of the seller's orders (with its items); 404 for any other seller's order."""
+    if "\x00" in order_number:  # no order number holds one; the database would refuse it
+        raise Http404("No such order.")
     orders = Order.objects.prefetch_related(_items_prefetch()) if with_items else Order.objects
     return get_object_or_404(
         orders,

@@ -13,8 +13,10 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("export.csv", views.export_csv, name="export"),
-    path("orders/<str:order_number>/", views.order_detail, name="detail"),
-    path("orders/<str:order_number>/export.csv", views.export_order_csv, name="order_export"),
+    # Order numbers are the Venture's: one may hold a "/", so the path converter (the export
+    # comes first, since the detail's pattern would not end in "export.csv").
+    path("orders/<path:order_number>/export.csv", views.export_order_csv, name="order_export"),
+    path("orders/<path:order_number>/", views.order_detail, name="detail"),
     path("items/<int:id_sales_order_item>/", views.item_timeline, name="item"),
 ]
 

@@ -140,6 +140,7 @@ def test_standard_input_is_read_with_a_dash():
             order_line("2", seller="acme shoes!"),
             "line 2: seller 'acme shoes!' is not a seller code",
         ),
+        (order_line("2\u0000"), "line 2: order_number must not contain NUL characters"),
     ],
 )
 def test_a_bad_line_is_reported_with_its_number_and_nothing_is_loaded(tmp_path, bad_line, message):

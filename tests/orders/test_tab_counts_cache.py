@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
+from orders import selectors
 from orders.models import SellerStaff
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def all_tab_count(response) -> int:
     return int(match.group(1))
 
 
-def test_counts_are_kept_for_the_configured_time_and_say_when_they_were_counted(
+def test_cached_counts_follow_every_change_of_the_sellers_items(
     settings, seller_client, make_items
 ):
     settings.CACHES = LOCMEM
@@ -39,10 +40,27 @@ def test_counts_are_kept_for_the_configured_time_and_say_when_they_were_counted(
     make_items(1)
     second = seller_client.get("/")
 
-    assert (all_tab_count(first), all_tab_count(second)) == (1, 1)
-    assert "Counts as of" in second.content.decode()
-    # The list itself is live: both orders are on it.
+    assert (all_tab_count(first), all_tab_count(second)) == (1, 2)
     assert (len(first.context["orders"]), len(second.context["orders"])) == (1, 2)
+    assert "Counts as of" in second.content.decode()
+
+
+def test_counts_are_counted_once_while_nothing_changes(
+    settings, seller_client, make_items, monkeypatch
+):
+    settings.CACHES = LOCMEM
+    settings.SELLER_TAB_COUNTS_CACHE_SECONDS = 60
+    make_items(2)
+    counted = []
+    real = selectors.status_counts
+    monkeypatch.setattr(
+        selectors, "status_counts", lambda *a, **k: counted.append(1) or real(*a, **k)
+    )
+
+    pages = [seller_client.get("/") for _ in range(3)]
+
+    assert [all_tab_count(page) for page in pages] == [1, 1, 1]
+    assert len(counted) == 1
 
 
 def test_counts_are_live_when_the_cache_time_is_zero(settings, seller_client, make_items):

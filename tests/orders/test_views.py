@@ -766,3 +766,52 @@ def test_export_queries_do_not_grow_with_items(
     )
     with django_assert_num_queries(EXPORT_QUERIES):
         assert len(csv_rows(seller_client.get("/export.csv"))) == 102
+
+
+# --- odd but possible data and addresses ------------------------------------------------------
+
+
+def test_an_order_number_with_a_slash_has_working_pages(seller_client, seller):
+    order = make_order(seller, "AB/CD 12", at("2026-11-20 10:00:00"), first_id=880000)
+
+    listing = seller_client.get("/")
+    detail = seller_client.get("/orders/AB/CD%2012/")
+    export = seller_client.get("/orders/AB/CD%2012/export.csv")
+
+    assert listing.status_code == 200
+    assert 'href="/orders/AB/CD%2012/"' in listing.content.decode()
+    assert detail.status_code == 200 and detail.context["order"] == order
+    assert export.status_code == 200
+    assert b"880000" in b"".join(export.streaming_content)
+
+
+def test_a_nul_in_an_order_address_is_no_such_order(seller_client, seller):
+    assert seller_client.get("/orders/%00/").status_code == 404
+    assert seller_client.get("/orders/%00/export.csv").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["date_to=9999-12-31", "date_from=0001-01-01"])
+def test_the_first_and_last_possible_days_mean_no_bound(seller_client, seller, query):
+    make_order(seller, "700", at("2026-11-20 10:00:00"))
+
+    listing = seller_client.get(f"/?{query}")
+    export = seller_client.get(f"/export.csv?{query}")
+
+    assert (listing.status_code, export.status_code) == (200, 200)
+    assert [o.order_number for o in listing.context["orders"]] == ["700"]
+
+
+def test_a_bad_status_in_the_address_does_not_travel_with_the_search(seller_client, seller):
+    response = seller_client.get("/?status=nonsense&q=7")
+
+    assert response.status_code == 400
+    assert '<input type="hidden" name="status" value="">' in response.content.decode()
+
+
+def test_the_service_desk_following_view_site_lands_in_the_admin(client, db):
+    staff = User.objects.create_user(username="desk", is_staff=True)
+    client.force_login(staff)
+
+    response = client.get("/")
+
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
