@@ -4,11 +4,13 @@ configuration parameters, the request log and the history of status detail refre
 from __future__ import annotations
 
 import ipaddress
+import re
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator, URLValidator
+from django.core.validators import RegexValidator
 from django.db import models
 
 from orders.models import StatusDetailOption
@@ -49,7 +51,61 @@ def normalize_network(value: str) -> str:
     return str(network)
 
 
-oms_url_validator = URLValidator(schemes=["http", "https"])
+HOST_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+
+
+def validate_oms_url(value: str) -> None:
+    """An http or https URL on any host: a single label (oms), underscores (sc_oms.local),
+    IPv4, bracketed IPv6 or localhost, with or without a port (docs/spec oms-api.md §7).
+    Django's URLValidator would refuse the single-label hosts of an internal network."""
+    text = value or ""
+    if not text:
+        return
+    if not text.lower().startswith(("http://", "https://")):
+        raise ValidationError(f"The OMS URL {text!r} must start with http:// or https://.")
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ValidationError(
+            f"The OMS URL {text!r} must not contain spaces or credentials: remove the spaces."
+        )
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:
+        raise ValidationError(f"The OMS URL {text!r} is not a valid URL: {exc}.") from exc
+    if "@" in parts.netloc:
+        raise ValidationError(
+            f"The OMS URL {text!r} must not contain spaces or credentials: remove the "
+            "user:password@ part."
+        )
+    host = parts.hostname or ""
+    if not host:
+        raise ValidationError(f"The OMS URL {text!r} has no host, e.g. http://oms:8080/.")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationError(
+            f"The OMS URL {text!r} has an invalid port: enter a number from 1 to 65535."
+        ) from exc
+    if port == 0 or parts.netloc.endswith(":"):
+        raise ValidationError(
+            f"The OMS URL {text!r} has an invalid port: enter a number from 1 to 65535."
+        )
+    if parts.netloc.startswith("["):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError as exc:
+            raise ValidationError(
+                f"The OMS URL {text!r} has an invalid IPv6 address {host!r}."
+            ) from exc
+        return
+    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
+    if len(host) > 253 or not all(HOST_LABEL.match(label) for label in labels):
+        raise ValidationError(
+            f"The OMS URL {text!r} has an invalid host {host!r}: use letters, digits, '-', "
+            "'_' and dots, an IPv4 address or an IPv6 address in brackets."
+        )
+
+
+oms_url_validator = validate_oms_url
 
 
 class SystemCredential(models.Model):
@@ -69,7 +125,7 @@ class SystemCredential(models.Model):
         max_length=500,
         blank=True,
         default="",
-        validators=[oms_url_validator],
+        validators=[validate_oms_url],
         help_text=(
             "Where this OMS serves getStatusDetailOptionList (http or https, any host). "
             "Leave empty if it publishes no status details."

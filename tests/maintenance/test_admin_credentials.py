@@ -179,7 +179,7 @@ def test_a_bad_service_name_and_oms_url_are_refused(desk_client):
     assert sorted(errors_of(response)) == [
         "A service name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter "
         "or digit.",
-        "Enter a valid URL.",
+        "The OMS URL 'ftp://oms' must start with http:// or https://.",
     ]
     assert SystemCredential.objects.count() == 0
 
