@@ -11,6 +11,7 @@ key) come from annotations on the list's one query, never from rows written per 
 from __future__ import annotations
 
 import ipaddress
+import secrets
 import uuid
 from typing import Any
 
@@ -272,7 +273,13 @@ class SystemCredentialAdmin(DescribedAdmin):
                 "admin:maintenance_systemcredential_change", args=[credential.pk]
             ),
         }
+        # A one-time token: the page asking for confirmation puts it in the session and in the
+        # form; the POST issues a key only with the token, and uses it up. A resubmitted POST
+        # (a reload of the "New API key" page) then issues nothing.
+        session_key = f"maintenance_issue_key_nonce_{credential.pk}"
         if request.method != "POST":
+            nonce = secrets.token_urlsafe(24)
+            request.session[session_key] = nonce
             context.update(
                 explanation=(
                     f"A new key is added to the active keys of {credential.service_name}; the "
@@ -281,8 +288,23 @@ class SystemCredentialAdmin(DescribedAdmin):
                     "once, on the next page: copy it then and hand it over securely."
                 ),
                 submit_label="Issue new key",
+                nonce=nonce,
             )
             return TemplateResponse(request, "admin/maintenance/confirm.html", context)
+        expected = request.session.pop(session_key, None)
+        given = request.POST.get("nonce", "")
+        if not expected or not secrets.compare_digest(str(expected), given):
+            context.update(
+                title=f"No new API key for {credential.service_name}",
+                issue_url=reverse(
+                    "admin:maintenance_systemcredential_issue_key", args=[credential.pk]
+                ),
+            )
+            response = TemplateResponse(
+                request, "admin/maintenance/key_already_issued.html", context, status=409
+            )
+            add_never_cache_headers(response)
+            return response
         issued = credentials.issue_key(credential=credential, issued_by=request.user)
         # The admin log names the key by its prefix only; the secret is on this page alone.
         self.log_addition(

@@ -127,3 +127,71 @@ def test_a_malformed_oms_url_is_refused_saying_why(desk_client, oms_url, message
     assert response.status_code == 200
     assert helpers.errors_of(response) == [message]
     assert SystemCredential.objects.count() == 0
+
+
+# --- Issuing a key: a resubmitted form issues nothing --------------------------------------------
+
+
+def issue_url(credential: SystemCredential) -> str:
+    return f"/admin/maintenance/systemcredential/{credential.pk}/issue-key/"
+
+
+def test_a_resubmitted_issue_key_form_issues_exactly_one_key(desk_client, system):
+    # given the "Issue new key" page, opened once, and its form confirmed once
+    confirmation = desk_client.get(issue_url(system))
+    nonce = confirmation.context["nonce"]
+    assert f'name="nonce" value="{nonce}"' in confirmation.content.decode()
+    first = desk_client.post(issue_url(system), {"nonce": nonce})
+    assert first.status_code == 200
+    issued = first.context["issued"]
+    keys_after_first = list(ApiKey.objects.order_by("pk").values_list("pk", "revoked_at"))
+    log_after_first = LogEntry.objects.count()
+
+    # when the browser resubmits the same POST (a reload of the "New API key" page)
+    second = desk_client.post(issue_url(system), {"nonce": nonce})
+
+    # then exactly one key was issued, and the page says so and offers to start again
+    assert second.status_code == 409
+    page = second.content.decode()
+    assert "A key was already issued with this form" in page
+    assert f'href="{issue_url(system)}"' in page
+    assert "Start again: issue a new key" in page
+    assert "no-store" in second["Cache-Control"]
+    assert issued.secret not in page
+    assert "issued" not in second.context
+    assert ApiKey.objects.filter(credential=system).count() == 2
+    assert list(ApiKey.objects.order_by("pk").values_list("pk", "revoked_at")) == (keys_after_first)
+    assert LogEntry.objects.count() == log_after_first
+    assert "maintenance_issue_key_nonce_" not in str(dict(desk_client.session))
+    assert issued.secret not in str(dict(desk_client.session))
+
+
+@pytest.mark.parametrize("data", [{}, {"nonce": ""}, {"nonce": "guessed"}])
+def test_an_issue_key_post_without_the_pages_token_issues_nothing(desk_client, system, data):
+    # given a system with one key, whose "Issue new key" page was opened
+    desk_client.get(issue_url(system))
+    keys_before = list(ApiKey.objects.values_list("pk", "revoked_at"))
+
+    # when a POST comes without the page's token, or with another one
+    response = desk_client.post(issue_url(system), data)
+
+    # then no key is issued and nothing is logged
+    assert response.status_code == 409
+    assert "A key was already issued with this form" in response.content.decode()
+    assert list(ApiKey.objects.values_list("pk", "revoked_at")) == keys_before
+    assert LogEntry.objects.count() == 0
+
+
+def test_a_new_confirmation_page_allows_one_more_key(desk_client, system):
+    # given a key issued with the "Issue new key" form
+    nonce = desk_client.get(issue_url(system)).context["nonce"]
+    desk_client.post(issue_url(system), {"nonce": nonce})
+
+    # when the desk starts again from the confirmation page and confirms
+    again = desk_client.get(issue_url(system)).context["nonce"]
+    response = desk_client.post(issue_url(system), {"nonce": again})
+
+    # then one more key is issued
+    assert again != nonce
+    assert response.status_code == 200
+    assert ApiKey.objects.filter(credential=system, revoked_at__isnull=True).count() == 3
