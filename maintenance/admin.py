@@ -28,6 +28,8 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from sellercenter.admin_times import local_time
+
 from . import credentials
 from .config import PARAMETERS
 from .forms import ConfigurationParameterForm, WhitelistedNetworkForm, WhitelistedNetworkFormSet
@@ -119,7 +121,7 @@ class WhitelistedNetworkInline(admin.TabularInline):
 
 class ApiKeyInline(admin.TabularInline):
     model = ApiKey
-    fields = ["prefix", "created_at", "issued_by_name", "last_used", "state", "revoke"]
+    fields = ["prefix", "issued_at", "issued_by_name", "last_used", "state", "revoke"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -142,9 +144,13 @@ class ApiKeyInline(admin.TabularInline):
     def issued_by_name(self, obj: ApiKey) -> str:
         return ApiKeyAdmin.user_name(obj.issued_by)
 
+    @admin.display(description="created at")
+    def issued_at(self, obj: ApiKey) -> str:
+        return local_time(obj.created_at)
+
     @admin.display(description="last used")
-    def last_used(self, obj: ApiKey) -> Any:
-        return obj.last_used or "never"
+    def last_used(self, obj: ApiKey) -> str:
+        return local_time(obj.last_used, "never")
 
     @admin.display(description="state")
     def state(self, obj: ApiKey) -> str:
@@ -219,14 +225,14 @@ class SystemCredentialAdmin(DescribedAdmin):
         return obj.active_keys
 
     @admin.display(description="last request", ordering="last_request")
-    def last_request_at(self, obj: SystemCredential) -> Any:
-        return obj.last_request or "never"
+    def last_request_at(self, obj: SystemCredential) -> str:
+        return local_time(obj.last_request, "never")
 
     @admin.display(description="last refusal", ordering="last_refusal_at")
     def last_refusal(self, obj: SystemCredential) -> str:
         if obj.last_refusal_at is None:
             return "none"
-        when = obj.last_refusal_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        when = local_time(obj.last_refusal_at)
         return f"{when}: {Truncator(obj.last_refusal_reason).chars(80)}"
 
     def response_add(self, request: HttpRequest, obj: SystemCredential, post_url_continue=None):
@@ -420,7 +426,7 @@ class ApiKeyAdmin(ReadOnlyAdmin):
         "prefix",
         "credential",
         "issued_by_name",
-        "created_at",
+        "created_at_local",
         "last_used_at",
         "state",
         "revoke",
@@ -432,13 +438,21 @@ class ApiKeyAdmin(ReadOnlyAdmin):
     fields = [
         "prefix",
         "credential",
-        "created_at",
+        "created_at_local",
         "issued_by_name",
         "last_used_at",
-        "revoked_at",
+        "revoked_at_local",
         "revoked_by_name",
     ]
     readonly_fields = fields
+
+    @admin.display(description="created at", ordering="created_at")
+    def created_at_local(self, obj: ApiKey) -> str:
+        return local_time(obj.created_at)
+
+    @admin.display(description="revoked at")
+    def revoked_at_local(self, obj: ApiKey) -> str:
+        return local_time(obj.revoked_at, "not revoked")
 
     @staticmethod
     def user_name(user: Any) -> str:
@@ -468,7 +482,7 @@ class ApiKeyAdmin(ReadOnlyAdmin):
         if obj.revoked_at is None:
             return "active"
         by = f" by {obj.revoked_by}" if obj.revoked_by else ""
-        return f"revoked {obj.revoked_at.astimezone():%Y-%m-%d %H:%M}{by}"
+        return f"revoked {local_time(obj.revoked_at)}{by}"
 
     @staticmethod
     def revoke_link(obj: ApiKey) -> str:
@@ -481,8 +495,8 @@ class ApiKeyAdmin(ReadOnlyAdmin):
         return self.annotate_last_used(super().get_queryset(request))
 
     @admin.display(description="last used", ordering="last_used")
-    def last_used_at(self, obj: ApiKey) -> Any:
-        return obj.last_used or "never"
+    def last_used_at(self, obj: ApiKey) -> str:
+        return local_time(obj.last_used, "never")
 
     @admin.display(description="state")
     def state(self, obj: ApiKey) -> str:
@@ -646,7 +660,7 @@ class RequestLogAdmin(ReadOnlyAdmin):
         "why. Search by client IP or request id. " + TIMES_NOTE
     )
     list_display = [
-        "created_at",
+        "created_at_local",
         "service_name",
         "client_ip",
         "action",
@@ -661,7 +675,7 @@ class RequestLogAdmin(ReadOnlyAdmin):
     list_per_page = 50
     fields = [
         "request_id",
-        "created_at",
+        "created_at_local",
         "service_name",
         "client_ip",
         "action",
@@ -676,6 +690,10 @@ class RequestLogAdmin(ReadOnlyAdmin):
         "duration_ms",
     ]
     readonly_fields = fields
+
+    @admin.display(description="created at", ordering="created_at")
+    def created_at_local(self, obj: RequestLog) -> str:
+        return local_time(obj.created_at)
 
     @admin.display(description="outcome", ordering="outcome")
     def outcome_and_code(self, obj: RequestLog) -> str:
@@ -771,7 +789,7 @@ class StatusDetailRefreshAdmin(RefreshNowMixin, ReadOnlyAdmin):
         "with an OMS URL. " + TIMES_NOTE
     )
     list_display = [
-        "started_at",
+        "started_at_local",
         "credential",
         "trigger",
         "outcome",
@@ -779,11 +797,19 @@ class StatusDetailRefreshAdmin(RefreshNowMixin, ReadOnlyAdmin):
         "changed",
         "deactivated",
         "error",
-        "finished_at",
+        "finished_at_local",
     ]
     list_filter = ["outcome", "credential", "started_at"]
     list_select_related = ["credential"]
     fields = list_display
+
+    @admin.display(description="started at", ordering="started_at")
+    def started_at_local(self, obj: StatusDetailRefresh) -> str:
+        return local_time(obj.started_at)
+
+    @admin.display(description="finished at", ordering="finished_at")
+    def finished_at_local(self, obj: StatusDetailRefresh) -> str:
+        return local_time(obj.finished_at)
 
     def get_urls(self):
         return [

@@ -16,6 +16,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from sellercenter.admin_times import local_time
+
 from .models import ItemHistory, Order, OrderItem, Seller, SellerStaff
 
 TIMES_NOTE = f"Times are shown in the {settings.TIME_ZONE} time zone."
@@ -130,8 +132,8 @@ class OrderAdmin(DescribedReadOnlyAdmin):
 class ItemHistoryInline(ReadOnlyInline):
     model = ItemHistory
     fields = [
-        "status_event_time",
-        "received_at",
+        "event_time",
+        "received",
         "kind",
         "status",
         "detail",
@@ -149,6 +151,14 @@ class ItemHistoryInline(ReadOnlyInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ItemHistory]:
         return super().get_queryset(request).select_related("status_detail")
+
+    @admin.display(description="status event time")
+    def event_time(self, obj: ItemHistory) -> str:
+        return local_time(obj.status_event_time)
+
+    @admin.display(description="received at")
+    def received(self, obj: ItemHistory) -> str:
+        return local_time(obj.received_at)
 
     @admin.display(description="status detail")
     def detail(self, obj: ItemHistory) -> str:

@@ -3,10 +3,14 @@ differ only in case, and how times and codes are shown."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from maintenance.models import ApiKey, SystemCredential
+from maintenance.models import ApiKey, StatusDetailRefresh, SystemCredential
+from orders.models import ItemHistory
 from tests.maintenance import test_admin_helpers as helpers
 
 desk_user = helpers.desk_user
@@ -195,3 +199,100 @@ def test_a_new_confirmation_page_allows_one_more_key(desk_client, system):
     assert again != nonce
     assert response.status_code == 200
     assert ApiKey.objects.filter(credential=system, revoked_at__isnull=True).count() == 3
+
+
+# --- Times: in the configured zone, to the second ------------------------------------------------
+
+# 10:20:30.123456 UTC is 11:20:30 in Berlin in January.
+MOMENT = datetime(2026, 1, 15, 10, 20, 30, 123456, tzinfo=UTC)
+SHOWN = "2026-01-15 11:20:30"
+
+
+@pytest.fixture
+def berlin(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+
+
+def cells(page: str) -> list[str]:
+    """The text of the result table's cells, tags stripped."""
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", page, re.S)
+    ]
+
+
+def test_last_used_of_a_key_is_a_local_time_to_the_second(berlin, desk_client, system):
+    # given a key last used at a moment with microseconds
+    api_key = system.api_keys.get()
+    helpers.log_request(created_at=MOMENT, api_key_prefix=api_key.prefix)
+
+    # when the system's page and the key list are opened
+    pages = [
+        desk_client.get(f"/admin/maintenance/systemcredential/{system.pk}/change/"),
+        desk_client.get("/admin/maintenance/apikey/"),
+    ]
+
+    # then last used is shown in Berlin time, to the second, without microseconds
+    for response in pages:
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert SHOWN in cells(page)
+        assert "123456" not in page
+        assert "10:20:30" not in page
+
+
+def test_the_request_log_shows_times_to_the_second(berlin, desk_client, system):
+    # given a request at a moment with seconds
+    log = helpers.log_request(created_at=MOMENT)
+
+    # when the log and the request's page are opened
+    listing = desk_client.get("/admin/maintenance/requestlog/").content.decode()
+    detail = desk_client.get(f"/admin/maintenance/requestlog/{log.pk}/change/").content.decode()
+
+    # then both show the local time to the second
+    assert SHOWN in cells(listing)
+    assert f'<div class="readonly">{SHOWN}</div>' in detail
+
+
+def test_the_refresh_history_shows_times_to_the_second(berlin, desk_client, system):
+    # given a refresh started and finished at moments with seconds
+    StatusDetailRefresh.objects.create(
+        credential=system,
+        started_at=MOMENT,
+        finished_at=MOMENT + timedelta(seconds=2),
+        outcome="succeeded",
+        trigger="schedule",
+    )
+
+    # when the history is opened
+    page = desk_client.get("/admin/maintenance/statusdetailrefresh/").content.decode()
+
+    # then start and end are local times to the second
+    shown = cells(page)
+    assert SHOWN in shown
+    assert "2026-01-15 11:20:32" in shown
+
+
+def test_an_items_history_shows_times_to_the_second(berlin, desk_client, make_items):
+    # given an item with one event at a moment with seconds
+    item = make_items(1, status="returned")[0]
+    ItemHistory.objects.create(
+        item=item,
+        kind="status",
+        status=item.status,
+        reason="",
+        status_event_time=MOMENT,
+        received_at=MOMENT + timedelta(seconds=5),
+        applied=True,
+        system="OMS",
+        request_id="req-1",
+        fingerprint="f-1",
+    )
+
+    # when the item is opened
+    page = desk_client.get(f"/admin/orders/orderitem/{item.pk}/change/").content.decode()
+
+    # then the event time and the time it was received are local times to the second
+    shown = cells(page)
+    assert SHOWN in shown
+    assert "2026-01-15 11:20:35" in shown
