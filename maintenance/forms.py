@@ -17,7 +17,13 @@ class WhitelistedNetworkForm(forms.ModelForm):
 
     def clean_network(self) -> str:
         # Stored normalized (10.0.0.0/24, IPv4-mapped IPv6 as IPv4), so duplicates are found.
-        return normalize_network(self.cleaned_data.get("network", ""))
+        network = normalize_network(self.cleaned_data.get("network", ""))
+        if network.endswith("/0"):
+            # Every address of IPv4 (or IPv6): the whitelist would no longer protect anything.
+            raise ValidationError(
+                f"{network} would let the whole internet in; enter the OMS's own addresses."
+            )
+        return network
 
     def _post_clean(self) -> None:
         # The model's clean() checks the network once more; once the field is refused, that
@@ -53,6 +59,14 @@ class WhitelistedNetworkFormSet(forms.BaseInlineFormSet):
             # Said above, per row; the generic unique check would only repeat it vaguely.
             return
         super().clean()
+        rows_refused = any(
+            form.errors
+            for form in self.forms
+            if not (self.can_delete and self._should_delete_form(form))
+        )
+        if rows_refused:
+            # A mistyped row says what is wrong with it; "add an address" would only mislead.
+            return
         if getattr(self.instance, "active", False) and not seen:
             # Without a whitelisted address every request of the system is refused (E009).
             raise ValidationError(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from maintenance.models import ApiKey, StatusDetailRefresh, SystemCredential
+from maintenance.models import ApiKey, StatusDetailRefresh, SystemCredential, WhitelistedNetwork
 from orders.models import ItemHistory
 from tests.maintenance import test_admin_helpers as helpers
 
@@ -296,3 +296,49 @@ def test_an_items_history_shows_times_to_the_second(berlin, desk_client, make_it
     shown = cells(page)
     assert SHOWN in shown
     assert "2026-01-15 11:20:35" in shown
+
+
+# --- Whitelist: one mistake, one message; no whole-internet entries ------------------------------
+
+
+def test_a_single_mistyped_network_is_refused_with_its_own_message_only(desk_client):
+    # given an active new system whose only network is mistyped (host bits set)
+    data = helpers.credential_form(networks=("10.0.0.1/24",))
+
+    # when saved
+    response = desk_client.post("/admin/maintenance/systemcredential/add/", data)
+
+    # then only the row's own mistake is named, and nothing is saved
+    assert response.status_code == 200
+    assert helpers.errors_of(response) == [
+        "10.0.0.1/24 has host bits set: the network is 10.0.0.0/24. "
+        "Enter 10.0.0.0/24, or the single address without a prefix length."
+    ]
+    assert SystemCredential.objects.count() == 0
+    assert WhitelistedNetwork.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("network", "shown"),
+    [("0.0.0.0/0", "0.0.0.0/0"), ("::/0", "::/0"), ("::ffff:0.0.0.0/96", "0.0.0.0/0")],
+)
+def test_a_whole_internet_whitelist_entry_is_refused(desk_client, system, network, shown):
+    # given an existing system, to which the desk adds a network covering every address
+    existing = system.networks.get()
+    data = helpers.credential_form(
+        oms_url=system.oms_url,
+        existing=((existing.pk, existing.network),),
+        networks=(network,),
+        api_keys=1,
+    )
+
+    # when saved
+    response = desk_client.post(f"/admin/maintenance/systemcredential/{system.pk}/change/", data)
+
+    # then it is refused, saying why, and the whitelist is unchanged
+    assert response.status_code == 200
+    assert helpers.errors_of(response) == [
+        f"{shown} would let the whole internet in; enter the OMS's own addresses."
+    ]
+    assert list(WhitelistedNetwork.objects.values_list("network", flat=True)) == ["203.0.113.10/32"]
+    assert LogEntry.objects.count() == 0
