@@ -32,7 +32,12 @@ from sellercenter.admin_times import local_time
 
 from . import credentials
 from .config import PARAMETERS
-from .forms import ConfigurationParameterForm, WhitelistedNetworkForm, WhitelistedNetworkFormSet
+from .forms import (
+    ConfigurationParameterForm,
+    SystemCredentialForm,
+    WhitelistedNetworkForm,
+    WhitelistedNetworkFormSet,
+)
 from .models import (
     ApiKey,
     ConfigurationParameter,
@@ -177,6 +182,7 @@ class SystemCredentialAdmin(DescribedAdmin):
         "last_request_at",
         "last_refusal",
     ]
+    form = SystemCredentialForm
     list_filter = ["active"]
     search_fields = ["service_name"]
     fieldsets = [

@@ -48,8 +48,14 @@ def create_system(
     issued_by: AbstractBaseUser | None = None,
 ) -> IssuedKey:
     """An active system with its whitelisted networks and its first API key."""
-    if SystemCredential.objects.filter(service_name=service_name).exists():
-        raise CredentialError(f"a system named {service_name!r} exists already")
+    existing = same_name_as(service_name)
+    if existing is not None:
+        if existing == service_name:
+            raise CredentialError(f"a system named {service_name!r} exists already")
+        raise CredentialError(
+            f"a system named {existing!r} exists already; {service_name!r} differs from it "
+            "only in case"
+        )
     if not networks:
         raise CredentialError("at least one whitelisted IP or network is needed")
     credential = SystemCredential(service_name=service_name, oms_url=oms_url or "", active=True)
@@ -66,6 +72,15 @@ def create_system(
         ]
     )
     return issue_key(credential=credential, issued_by=issued_by)
+
+
+def same_name_as(service_name: str, *, exclude_pk: int | None = None) -> str | None:
+    """The name of the system called ``service_name`` ignoring case, if there is one: two
+    names differing only in case would be told apart by nobody on the phone."""
+    systems = SystemCredential.objects.filter(service_name__iexact=service_name)
+    if exclude_pk is not None:
+        systems = systems.exclude(pk=exclude_pk)
+    return systems.values_list("service_name", flat=True).first()
 
 
 def issue_key(

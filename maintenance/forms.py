@@ -7,7 +7,31 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .config import PARAMETERS, Parameter
-from .models import ConfigurationParameter, WhitelistedNetwork, normalize_network
+from .credentials import same_name_as
+from .models import (
+    ConfigurationParameter,
+    SystemCredential,
+    WhitelistedNetwork,
+    normalize_network,
+)
+
+
+class SystemCredentialForm(forms.ModelForm):
+    """Refuses a name that differs from another system's only in case (DEMO-OMS, demo-oms)."""
+
+    class Meta:
+        model = SystemCredential
+        fields = ["service_name", "active", "oms_url"]
+
+    def clean_service_name(self) -> str:
+        name = self.cleaned_data.get("service_name", "")
+        existing = same_name_as(name, exclude_pk=self.instance.pk)
+        if existing is not None and existing != name:
+            raise ValidationError(
+                f"A system named {existing} exists already; service names that differ only "
+                "in case are not allowed. Open that system, or choose another name."
+            )
+        return name
 
 
 class WhitelistedNetworkForm(forms.ModelForm):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.admin.models import LogEntry
 
+from maintenance import credentials
 from maintenance.models import ApiKey, StatusDetailRefresh, SystemCredential, WhitelistedNetwork
 from orders.models import ItemHistory
 from tests.maintenance import test_admin_helpers as helpers
@@ -342,3 +343,79 @@ def test_a_whole_internet_whitelist_entry_is_refused(desk_client, system, networ
     ]
     assert list(WhitelistedNetwork.objects.values_list("network", flat=True)) == ["203.0.113.10/32"]
     assert LogEntry.objects.count() == 0
+
+
+# --- Service names that differ only in case ------------------------------------------------------
+
+
+def test_a_new_system_named_like_another_but_for_case_is_refused(desk_client, system):
+    # given a system named OMS
+    # when the desk adds a system named oms
+    data = helpers.credential_form(service_name="oms", networks=("10.0.0.1",))
+    response = desk_client.post("/admin/maintenance/systemcredential/add/", data)
+
+    # then it is refused naming the existing one, and nothing is saved
+    assert response.status_code == 200
+    assert helpers.errors_of(response) == [
+        "A system named OMS exists already; service names that differ only in case are not "
+        "allowed. Open that system, or choose another name."
+    ]
+    assert list(SystemCredential.objects.values_list("service_name", flat=True)) == ["OMS"]
+    assert WhitelistedNetwork.objects.count() == 1
+
+
+def test_renaming_a_system_like_another_but_for_case_is_refused(desk_client, system):
+    # given two systems, OMS and DEMO-OMS
+    other = credentials.create_system(service_name="DEMO-OMS", networks=["10.0.0.1"])
+    other = other.api_key.credential
+    data = helpers.credential_form(
+        service_name="oms",
+        existing=((other.networks.get().pk, "10.0.0.1"),),
+        api_keys=1,
+    )
+
+    # when DEMO-OMS is renamed to oms
+    response = desk_client.post(f"/admin/maintenance/systemcredential/{other.pk}/change/", data)
+
+    # then it is refused and both keep their names
+    assert response.status_code == 200
+    assert helpers.errors_of(response) == [
+        "A system named OMS exists already; service names that differ only in case are not "
+        "allowed. Open that system, or choose another name."
+    ]
+    assert sorted(SystemCredential.objects.values_list("service_name", flat=True)) == [
+        "DEMO-OMS",
+        "OMS",
+    ]
+
+
+def test_a_system_may_change_the_case_of_its_own_name(desk_client, system):
+    # given a system named OMS
+    data = helpers.credential_form(
+        service_name="Oms",
+        oms_url=system.oms_url,
+        existing=((system.networks.get().pk, "203.0.113.10"),),
+        api_keys=1,
+    )
+
+    # when it is renamed to Oms
+    response = desk_client.post(f"/admin/maintenance/systemcredential/{system.pk}/change/", data)
+
+    # then that is saved
+    assert response.status_code == 302
+    assert list(SystemCredential.objects.values_list("service_name", flat=True)) == ["Oms"]
+
+
+def test_create_system_refuses_a_name_like_another_but_for_case(system):
+    # given a system named OMS
+    # when a system named oms is created through the service
+    with pytest.raises(credentials.CredentialError) as refused:
+        credentials.create_system(service_name="oms", networks=["10.0.0.1"])
+
+    # then it is refused naming the existing one, and nothing is saved
+    assert str(refused.value) == (
+        "a system named 'OMS' exists already; 'oms' differs from it only in case"
+    )
+    assert list(SystemCredential.objects.values_list("service_name", flat=True)) == ["OMS"]
+    assert ApiKey.objects.count() == 1
+    assert WhitelistedNetwork.objects.count() == 1
