@@ -797,7 +797,7 @@ class StatusDetailRefreshAdmin(RefreshNowMixin, ReadOnlyAdmin):
     list_display = [
         "started_at_local",
         "credential",
-        "trigger",
+        "trigger_in_words",
         "outcome",
         "added",
         "changed",
@@ -808,6 +808,10 @@ class StatusDetailRefreshAdmin(RefreshNowMixin, ReadOnlyAdmin):
     list_filter = ["outcome", "credential", "started_at"]
     list_select_related = ["credential"]
     fields = list_display
+
+    @admin.display(description="trigger", ordering="trigger")
+    def trigger_in_words(self, obj: StatusDetailRefresh) -> str:
+        return obj.trigger_label
 
     @admin.display(description="started at", ordering="started_at")
     def started_at_local(self, obj: StatusDetailRefresh) -> str:

@@ -223,7 +223,12 @@ class ConfigurationParameter(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        # The label the service desk sees ("Import detailed order statuses from OMS"), also in
+        # the admin's messages and log; an unknown name stays as it is.
+        from .config import PARAMETERS
+
+        parameter = PARAMETERS.get(self.name)
+        return parameter.label if parameter else self.name
 
 
 class RequestOutcome(models.TextChoices):
@@ -270,6 +275,15 @@ class RefreshOutcome(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+REFRESH_TRIGGERS = {
+    "unknown_status_detail": "push named an unknown status detail",
+    "admin": "Refresh now (admin)",
+    "command": "refresh_status_details command",
+    "schedule": "schedule",
+    "startup": "Celery beat start",
+}
+
+
 class StatusDetailRefresh(models.Model):
     """One attempt to refresh the status detail options from a system's OMS."""
 
@@ -292,6 +306,11 @@ class StatusDetailRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential} {self.started_at:%Y-%m-%d %H:%M:%S} {self.outcome}"
+
+    @property
+    def trigger_label(self) -> str:
+        """What started this refresh, in words; an unknown code as it is."""
+        return REFRESH_TRIGGERS.get(self.trigger, self.trigger or "—")
 
 
 class StatusDetailMapping(StatusDetailOption):

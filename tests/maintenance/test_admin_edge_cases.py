@@ -10,7 +10,14 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from maintenance import credentials
-from maintenance.models import ApiKey, StatusDetailRefresh, SystemCredential, WhitelistedNetwork
+from maintenance.config import IMPORT_STATUS_DETAILS
+from maintenance.models import (
+    ApiKey,
+    ConfigurationParameter,
+    StatusDetailRefresh,
+    SystemCredential,
+    WhitelistedNetwork,
+)
 from orders.models import ItemHistory
 from tests.maintenance import test_admin_helpers as helpers
 
@@ -419,3 +426,55 @@ def test_create_system_refuses_a_name_like_another_but_for_case(system):
     assert list(SystemCredential.objects.values_list("service_name", flat=True)) == ["OMS"]
     assert ApiKey.objects.count() == 1
     assert WhitelistedNetwork.objects.count() == 1
+
+
+# --- Words, not codes ----------------------------------------------------------------------------
+
+
+def test_a_parameter_change_message_names_the_parameter_by_its_label(desk_client):
+    # given the parameters listed
+    desk_client.get("/admin/maintenance/configurationparameter/")
+    parameter = ConfigurationParameter.objects.get(name=IMPORT_STATUS_DETAILS)
+
+    # when the desk turns the import of status details off
+    response = desk_client.post(
+        f"/admin/maintenance/configurationparameter/{parameter.pk}/change/",
+        {"value": "off"},
+        follow=True,
+    )
+
+    # then the message and the admin log name the parameter by its label
+    assert [str(message) for message in response.context["messages"]] == [
+        "The configuration parameter “<a href="
+        f'"/admin/maintenance/configurationparameter/{parameter.pk}/change/">'
+        "Import detailed order statuses from OMS</a>” was changed successfully."
+    ]
+    entry = LogEntry.objects.get()
+    assert entry.object_repr == "Import detailed order statuses from OMS"
+    assert str(ConfigurationParameter(name="retired_parameter")) == "retired_parameter"
+
+
+def test_the_refresh_history_names_its_triggers_in_words(desk_client, system):
+    # given one refresh per trigger, and one with a code the page does not know
+    triggers = ["unknown_status_detail", "admin", "command", "schedule", "startup", "other"]
+    for minute, trigger in enumerate(triggers):
+        StatusDetailRefresh.objects.create(
+            credential=system,
+            started_at=MOMENT + timedelta(minutes=minute),
+            outcome="succeeded",
+            trigger=trigger,
+        )
+
+    # when the history is opened
+    response = desk_client.get("/admin/maintenance/statusdetailrefresh/")
+
+    # then each trigger is in words, newest first
+    shown = re.findall(r'<td class="field-trigger_in_words">(.*?)</td>', response.content.decode())
+    assert shown == [
+        "other",
+        "Celery beat start",
+        "schedule",
+        "refresh_status_details command",
+        "Refresh now (admin)",
+        "push named an unknown status detail",
+    ]
