@@ -64,6 +64,11 @@ def create_system(
         normalized = [normalize_network(network) for network in networks]
     except ValidationError as exc:
         raise CredentialError("; ".join(exc.messages)) from exc
+    for network in normalized:
+        if network.endswith("/0"):  # every address: the whitelist would protect nothing
+            raise CredentialError(
+                f"{network} would let the whole internet in; enter the OMS's own addresses"
+            )
     credential.save()
     WhitelistedNetwork.objects.bulk_create(
         [

@@ -74,6 +74,11 @@ def test_oms_credentials_create_issue_and_revoke():
     [
         (("create", "--service", "OMS", "--ip", "10.0.0.5/24"), "10.0.0.5/24 has host bits set"),
         (("create", "--service", "bad name", "--ip", "10.0.0.5"), "A service name is"),
+        (
+            ("create", "--service", "OMS", "--ip", "0.0.0.0/0"),
+            "0.0.0.0/0 would let the whole internet in",
+        ),
+        (("create", "--service", "OMS", "--ip", "::/0"), "::/0 would let the whole internet in"),
         (("issue-key", "--service", "NOPE"), "no system named 'NOPE'"),
         (("revoke-key", "--service", "NOPE", "--prefix", "abc"), "no system named 'NOPE'"),
     ],
