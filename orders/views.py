@@ -171,7 +171,7 @@ def _safe_cell(value: object) -> str:
 def _csv_time(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone(selectors.venture_zone()).isoformat()
+    return value.astimezone(selectors.venture_zone()).isoformat(timespec="seconds")
 
 
 def _csv_rows(items: Iterable[OrderItem]) -> Iterator[str]:

@@ -815,3 +815,11 @@ def test_the_service_desk_following_view_site_lands_in_the_admin(client, db):
     response = client.get("/")
 
     assert (response.status_code, response["Location"]) == (302, "/admin/")
+
+
+def test_csv_times_are_to_the_second(seller_client, seller):
+    make_order(seller, "555", at("2026-11-20 10:00:00") + timedelta(microseconds=198793))
+
+    response = seller_client.get("/export.csv")
+
+    assert csv_rows(response)[1][1] == "2026-11-20T10:00:00+00:00"
