@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -240,3 +241,13 @@ def export_order_csv(request: HttpRequest, order_number: str) -> HttpResponse:
     order: Order = selectors.order_for_seller(seller, order_number, with_items=False)
     safe_number = re.sub(r"[^A-Za-z0-9_-]", "_", order.order_number)
     return _csv_response(selectors.order_export_items(order), f"order-{safe_number}.csv")
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out is a POST (Django's rule, against cross-site logouts); a bookmarked or typed
+    ``/logout/`` gets a page with the button instead of an empty 405."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        return render(request, "registration/logout_confirm.html")

@@ -823,3 +823,15 @@ def test_csv_times_are_to_the_second(seller_client, seller):
     response = seller_client.get("/export.csv")
 
     assert csv_rows(response)[1][1] == "2026-11-20T10:00:00+00:00"
+
+
+def test_a_typed_logout_address_offers_the_button_and_keeps_the_session(seller_client):
+    page = seller_client.get("/logout/")
+
+    assert page.status_code == 200
+    assert '<form method="post" action="/logout/"' in page.content.decode()
+    assert seller_client.get("/").status_code == 200  # still logged in
+
+    seller_client.post("/logout/")
+
+    assert seller_client.get("/").status_code == 302
