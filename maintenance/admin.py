@@ -28,6 +28,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from sellercenter.admin_base import DescribedAdmin, ReadOnlyAdmin
 from sellercenter.admin_times import local_time
 
 from . import credentials
@@ -57,39 +58,6 @@ admin.site.index_title = "Service desk"
 admin.site.enable_nav_sidebar = False
 
 TIMES_NOTE = f"Times are shown in the {settings.TIME_ZONE} time zone."
-
-
-class DescribedAdmin(admin.ModelAdmin):
-    """A list page that opens with a short paragraph saying what it is for."""
-
-    change_list_template = "admin/described_change_list.html"
-    description = ""
-    show_full_result_count = False
-
-    def changelist_tools(self, request: HttpRequest) -> list[dict[str, str]]:
-        """Buttons above the list that POST to a view of this admin."""
-        return []
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        context = {
-            "description": self.description,
-            "changelist_tools": self.changelist_tools(request),
-            **(extra_context or {}),
-        }
-        return super().changelist_view(request, extra_context=context)
-
-
-class ReadOnlyAdmin(DescribedAdmin):
-    """Seen, never edited: what the OMS or the API writes."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def object_or_none(queryset: QuerySet, object_id: str) -> Any:

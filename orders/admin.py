@@ -16,32 +16,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from sellercenter.admin_base import ReadOnlyAdmin
 from sellercenter.admin_times import local_time
 
 from .models import ItemHistory, Order, OrderItem, Seller, SellerStaff
 
 TIMES_NOTE = f"Times are shown in the {settings.TIME_ZONE} time zone."
-
-
-class DescribedReadOnlyAdmin(admin.ModelAdmin):
-    """Seen, never edited here (the OMS and the sellers change orders), with a description."""
-
-    change_list_template = "admin/described_change_list.html"
-    description = ""
-    show_full_result_count = False
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        context = {"description": self.description, **(extra_context or {})}
-        return super().changelist_view(request, extra_context=context)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -94,7 +74,7 @@ class OrderItemInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(DescribedReadOnlyAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     description = (
         "Orders as Seller Center holds them, read-only. Search by order number or by an item's "
         "id_sales_order_item; open an order to see its items and follow an item to its "
@@ -173,7 +153,7 @@ class ItemHistoryInline(ReadOnlyInline):
 
 
 @admin.register(OrderItem)
-class OrderItemAdmin(DescribedReadOnlyAdmin):
+class OrderItemAdmin(ReadOnlyAdmin):
     description = (
         "Order items, read-only. Search by id_sales_order_item (the OMS's id of the item) or "
         "order number; open an item to see everything that happened to it, in order of when it "

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth import views as auth_views
@@ -51,8 +52,20 @@ def _no_seller(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/no_seller.html", status=403)
 
 
-def _seller_or_none(request: HttpRequest) -> Seller | None:
-    return selectors.seller_for_user(request.user)
+def seller_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A read-only page of a seller's staff: logged in, GET or HEAD, and the view gets the
+    user's seller (a login linked to no seller is answered here)."""
+
+    @require_safe
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        seller = selectors.seller_for_user(request.user)
+        if seller is None:
+            return _no_seller(request)
+        return view(request, seller, *args, **kwargs)
+
+    return wrapped
 
 
 def _query(order_filter: OrderFilter, **extra: str) -> str:
@@ -67,13 +80,9 @@ def _query(order_filter: OrderFilter, **extra: str) -> str:
     return urlencode({key: value for key, value in params.items() if value})
 
 
-@require_safe
-@login_required
-def order_list(request: HttpRequest) -> HttpResponse:
+@seller_page
+def order_list(request: HttpRequest, seller: Seller) -> HttpResponse:
     """``/``: the seller's orders, newest first, 50 to a page, with status tabs and counts."""
-    seller = _seller_or_none(request)
-    if seller is None:
-        return _no_seller(request)
     form = OrderFilterForm(request.GET)
     context: dict = {"seller": seller, "form": form, "data_as_of": timezone.now()}
     if not form.is_valid():
@@ -126,24 +135,16 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/list.html", context)
 
 
-@require_safe
-@login_required
-def order_detail(request: HttpRequest, order_number: str) -> HttpResponse:
+@seller_page
+def order_detail(request: HttpRequest, seller: Seller, order_number: str) -> HttpResponse:
     """``/orders/<order_number>/``: one order with its items."""
-    seller = _seller_or_none(request)
-    if seller is None:
-        return _no_seller(request)
     order = selectors.order_for_seller(seller, order_number)
     return render(request, "orders/order.html", {"seller": seller, "order": order})
 
 
-@require_safe
-@login_required
-def item_timeline(request: HttpRequest, id_sales_order_item: int) -> HttpResponse:
+@seller_page
+def item_timeline(request: HttpRequest, seller: Seller, id_sales_order_item: int) -> HttpResponse:
     """``/items/<id_sales_order_item>/``: the item's status now and every event, newest first."""
-    seller = _seller_or_none(request)
-    if seller is None:
-        return _no_seller(request)
     if id_sales_order_item > MAX_ITEM_ID:
         raise Http404("No such item.")
     item = selectors.item_for_seller(seller, id_sales_order_item)
@@ -204,13 +205,9 @@ def _csv_response(items: Iterable[OrderItem], filename: str) -> StreamingHttpRes
     return response
 
 
-@require_safe
-@login_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+@seller_page
+def export_csv(request: HttpRequest, seller: Seller) -> HttpResponse:
     """``/export.csv``: every item of the orders the list's filter shows, streamed."""
-    seller = _seller_or_none(request)
-    if seller is None:
-        return _no_seller(request)
     form = OrderFilterForm(request.GET)
     if not form.is_valid():
         errors = "; ".join(
@@ -231,13 +228,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_safe
-@login_required
-def export_order_csv(request: HttpRequest, order_number: str) -> HttpResponse:
+@seller_page
+def export_order_csv(request: HttpRequest, seller: Seller, order_number: str) -> HttpResponse:
     """``/orders/<order_number>/export.csv``: one order's items; 404 for other sellers."""
-    seller = _seller_or_none(request)
-    if seller is None:
-        return _no_seller(request)
     order: Order = selectors.order_for_seller(seller, order_number, with_items=False)
     safe_number = re.sub(r"[^A-Za-z0-9_-]", "_", order.order_number)
     return _csv_response(selectors.order_export_items(order), f"order-{safe_number}.csv")

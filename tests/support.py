@@ -3,6 +3,7 @@ child processes (gunicorn, Celery) whose output goes to a log file."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from django.conf import settings
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
@@ -26,6 +28,25 @@ def eventually(check: Callable[[], T], *, timeout: float = 30, what: str) -> T:
         if time.monotonic() > deadline:
             pytest.fail(f"not within {timeout} s: {what}")
         time.sleep(0.1)  # the polling interval
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def redis_available() -> bool:
+    """Whether the Redis of ``REDIS_URL`` answers."""
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.exceptions.RedisError:
+        return False
 
 
 class ChildProcess:

@@ -17,7 +17,6 @@ refused) and restores; the machine's own servers stay up for everybody else.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -41,29 +40,12 @@ from orders.accounts import set_seller_user
 from orders.models import ItemHistory, OrderItem, StatusDetailOption
 from tests.conftest import require_postgresql, require_real_part
 from tests.faultproxy import FaultProxy
-from tests.support import ChildProcess, eventually
+from tests.support import ChildProcess, eventually, free_port, redis_available
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(settings.BASE_DIR)
 PASSWORD = "fault-test-password-1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def redis_available() -> bool:
-    if not settings.REDIS_URL:
-        return False
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.exceptions.RedisError:
-        return False
 
 
 # --- the parts ------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,17 +19,12 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 
 from tests.conftest import require_real_part
+from tests.support import free_port
 
 pytestmark = pytest.mark.e2e
 
 BASE_DIR = Path(settings.BASE_DIR)
 HONCHO = BASE_DIR / ".venv" / "bin" / "honcho"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_make_run_shows_pushed_status_details_within_a_minute(tmp_path):

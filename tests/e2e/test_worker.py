@@ -25,23 +25,12 @@ from maintenance.tasks import refresh_system_status_details
 from omsapi.client import send
 from orders.models import OrderItem, StatusDetailOption
 from tests.conftest import require_postgresql, require_real_part
-from tests.support import ChildProcess, eventually
+from tests.support import ChildProcess, eventually, redis_available
 
 pytestmark = pytest.mark.e2e
 
 BASE_DIR = Path(settings.BASE_DIR)
 INTERVAL = 2
-
-
-def redis_available() -> bool:
-    if not settings.REDIS_URL:
-        return False
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.exceptions.RedisError:
-        return False
 
 
 def celery_environment() -> dict[str, str]:
